@@ -1,0 +1,5 @@
+package dev.ferry.cli;
+
+public final class FerryMain {
+  public static void main(String[] args) {}
+}

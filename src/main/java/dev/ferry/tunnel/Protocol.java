@@ -1,0 +1,29 @@
+package dev.ferry.tunnel;
+
+import java.time.Duration;
+
+/** Constants of the {@code ferry.v1} tunnel protocol shared by both ends. */
+public final class Protocol {
+  /** WebSocket subprotocol name, sent in {@code Sec-WebSocket-Protocol}. */
+  public static final String SUBPROTOCOL = "ferry.v1";
+
+  /** Path prefix of the tunnel endpoint: {@code /v1/tunnel/{proxy}}. */
+  public static final String TUNNEL_PATH_PREFIX = "/v1/tunnel/";
+
+  /** Largest DATA payload a sender may put in one frame. */
+  public static final int MAX_DATA_PAYLOAD = 64 * 1024;
+
+  /** Largest WebSocket message a receiver accepts (a DATA frame plus its type byte). */
+  public static final int MAX_MESSAGE_SIZE = MAX_DATA_PAYLOAD + 1;
+
+  /** A receiver acknowledges at least every this many DATA bytes, and at EOF. */
+  public static final int ACK_INTERVAL_BYTES = 256 * 1024;
+
+  /** Keepalive WebSocket pings, well inside load balancers' 60 s idle cuts. */
+  public static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(25);
+
+  /** Response header naming the session (also in the SESSION frame). */
+  public static final String SESSION_HEADER = "Ferry-Session";
+
+  private Protocol() {}
+}

@@ -1,0 +1,98 @@
+package dev.ferry.tunnel;
+
+/**
+ * Every way a tunnel can be refused or ended, shared by gateway, CLI and desktop so that the same
+ * refusal reads the same everywhere. Each kind carries its HTTP status (refusal before the
+ * upgrade), its WebSocket close code (ending after the upgrade), its metric/audit tag, the CLI exit
+ * code and a default message.
+ */
+public enum TunnelError {
+  UNAUTHENTICATED(401, 4401, "unauthenticated", 2, "authentication failed"),
+  TOKEN_EXPIRED(401, 4401, "token-expired", 2, "token expired"),
+  ORIGIN_NOT_ALLOWED(403, 4403, "origin-not-allowed", 1, "origin not allowed"),
+  PROXY_NOT_FOUND(404, 4404, "not-found", 3, "proxy unknown or not allowed"),
+  LIMIT_REACHED(429, 4429, "limit-reached", 4, "limit reached"),
+  UPSTREAM_REFUSED(502, 4502, "upstream-refused", 5, "upstream refused the connection"),
+  UPSTREAM_TIMEOUT(504, 4504, "upstream-timeout", 5, "upstream connect timed out"),
+  DRAINING(503, 4503, "draining", 5, "gateway is draining"),
+  GATEWAY_UNREACHABLE(0, 0, "gateway-unreachable", 5, "gateway unreachable"),
+  IDLE_TIMEOUT(0, 4408, "idle-timeout", 5, "idle timeout"),
+  MAX_DURATION(0, 4409, "max-duration", 5, "maximum session duration reached"),
+  UPSTREAM_CLOSED(0, 4510, "upstream-reset", 5, "upstream reset the connection"),
+  PROTOCOL_ERROR(400, 4400, "protocol-error", 1, "protocol error"),
+  BAD_REQUEST(400, 4400, "bad-request", 1, "bad request"),
+  INTERNAL(500, 1011, "internal", 5, "internal gateway error");
+
+  private final int httpStatus;
+  private final int closeCode;
+  private final String tag;
+  private final int exitCode;
+  private final String message;
+
+  TunnelError(int httpStatus, int closeCode, String tag, int exitCode, String message) {
+    this.httpStatus = httpStatus;
+    this.closeCode = closeCode;
+    this.tag = tag;
+    this.exitCode = exitCode;
+    this.message = message;
+  }
+
+  /** HTTP status used when the tunnel is refused before the upgrade; 0 when never sent. */
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  /** WebSocket close code used when an established tunnel ends for this reason. */
+  public int closeCode() {
+    return closeCode;
+  }
+
+  /** Stable short tag for metrics, audit records and problem+json {@code type}. */
+  public String tag() {
+    return tag;
+  }
+
+  /** Exit code of the CLI (DESIGN §2). */
+  public int exitCode() {
+    return exitCode;
+  }
+
+  public String message() {
+    return message;
+  }
+
+  /** The problem+json {@code type} URI for this error. */
+  public String problemType() {
+    return "urn:ferry:error:" + tag;
+  }
+
+  /** Finds the error for a problem+json {@code type}, or null. */
+  public static TunnelError fromProblemType(String type) {
+    for (TunnelError e : values()) {
+      if (e.problemType().equals(type)) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** Finds the error for an HTTP status when a response carried no problem type. */
+  public static TunnelError fromHttpStatus(int status) {
+    for (TunnelError e : values()) {
+      if (e.httpStatus == status) {
+        return e;
+      }
+    }
+    return status >= 500 ? INTERNAL : BAD_REQUEST;
+  }
+
+  /** Finds the error for a WebSocket close code, or null for a normal close. */
+  public static TunnelError fromCloseCode(int code) {
+    for (TunnelError e : values()) {
+      if (e.closeCode == code && code != 0) {
+        return e;
+      }
+    }
+    return null;
+  }
+}
