@@ -72,7 +72,12 @@ public final class ConfigLoader {
     try {
       return Optional.ofNullable(new Yaml(options).compose(new StringReader(yaml)));
     } catch (MarkedYAMLException e) {
-      String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
+      // SnakeYAML phrases context and problem to be read together ("while parsing a flow
+      // sequence", "expected ',' or ']'"); either may be missing.
+      String problem =
+          e.getContext() == null
+              ? e.getProblem()
+              : e.getProblem() == null ? e.getContext() : e.getContext() + ", " + e.getProblem();
       problems.at(
           e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark(),
           "invalid YAML: " + problem);

@@ -142,16 +142,16 @@ final class NodeReader {
   }
 
   Optional<Path> path(Node node, String path) {
-    return nonEmptyString(node, path)
-        .flatMap(
-            text -> {
-              try {
-                return Optional.of(Path.of(text));
-              } catch (InvalidPathException e) {
-                problems.at(node, label(path) + " is not a valid path: " + e.getReason());
-                return Optional.empty();
-              }
-            });
+    return nonEmptyString(node, path).flatMap(text -> toPath(node, path, text));
+  }
+
+  Optional<Path> toPath(Node node, String path, String text) {
+    try {
+      return Optional.of(Path.of(text));
+    } catch (InvalidPathException e) {
+      problems.at(node, label(path) + " is not a valid path: " + e.getReason());
+      return Optional.empty();
+    }
   }
 
   /** A list of non-empty strings; bad entries are reported and left out. */

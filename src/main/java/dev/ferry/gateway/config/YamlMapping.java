@@ -110,8 +110,9 @@ final class YamlMapping {
     return value(key).flatMap(n -> reader.duration(n, path(key)));
   }
 
+  /** An optional path; like {@link #string}, an empty value counts as absent. */
   Optional<Path> filePath(String key) {
-    return value(key).flatMap(n -> reader.path(n, path(key)));
+    return string(key).flatMap(text -> reader.toPath(value(key).orElseThrow(), path(key), text));
   }
 
   Optional<List<String>> stringList(String key) {

@@ -313,7 +313,12 @@ class ConfigLoaderTest {
     @DisplayName("YAML syntax errors carry SnakeYAML's position")
     void syntaxError() {
       assertThat(problems("gateway:\n  name: [unclosed\n"))
-          .containsExactly(at(3, 1, "invalid YAML: expected ',' or ']', but got <stream end>"));
+          .containsExactly(
+              at(
+                  3,
+                  1,
+                  "invalid YAML: while parsing a flow sequence, expected ',' or ']', but got"
+                      + " <stream end>"));
     }
 
     @Test
@@ -354,6 +359,17 @@ class ConfigLoaderTest {
               at(17, 20, "proxies[0].limits.maxSessions must be an integer, got 'many'"),
               at(18, 20, "proxies[0].limits.idleTimeout must be a duration, found a list"),
               at(19, 21, "proxies[0].limits.endWithToken must be true or false, got 'yes'"));
+    }
+
+    @Test
+    void onlyOneDocument() {
+      assertThat(problems(IDENTITY + "---\n" + IDENTITY))
+          .containsExactly(
+              at(
+                  5,
+                  1,
+                  "invalid YAML: expected a single document in the stream, but found another"
+                      + " document"));
     }
 
     @Test
