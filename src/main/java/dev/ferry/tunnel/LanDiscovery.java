@@ -1,0 +1,70 @@
+package dev.ferry.tunnel;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The LAN discovery contract shared by the gateway (which advertises) and the clients (which
+ * browse): a DNS-SD service over mDNS whose TXT record carries what a client needs to connect.
+ *
+ * <p>Kept here, beside the tunnel protocol, because gateway and client may not import each other.
+ */
+public final class LanDiscovery {
+  /** DNS-SD service type, fully qualified as mDNS libraries expect it. */
+  public static final String SERVICE_TYPE = "_ferry._tcp.local.";
+
+  /** TXT key: the URL clients should use (http or https). A service without it is ignored. */
+  public static final String TXT_URL = "url";
+
+  /** TXT key: the gateway's display name ({@code gateway.name}). */
+  public static final String TXT_NAME = "name";
+
+  /** TXT key: the gateway's version. */
+  public static final String TXT_VERSION = "version";
+
+  /** TXT key: the tunnel protocol the gateway speaks, {@link Protocol#SUBPROTOCOL}. */
+  public static final String TXT_PROTOCOL = "protocol";
+
+  private LanDiscovery() {}
+
+  /**
+   * The address to run mDNS on for a socket bound to {@code bind}: {@code bind} itself when it is a
+   * specific address; for a wildcard (or null) the first address of an up, non-loopback,
+   * multicast-capable interface, IPv4 preferred and IPv6 link-local skipped; the loopback address
+   * when there is no such interface (CI machines may have nothing else).
+   */
+  public static InetAddress interfaceFor(InetAddress bind) {
+    if (bind != null && !bind.isAnyLocalAddress()) {
+      return bind;
+    }
+    return firstLanAddress().orElse(InetAddress.getLoopbackAddress());
+  }
+
+  private static Optional<InetAddress> firstLanAddress() {
+    List<InetAddress> candidates = new ArrayList<>();
+    try {
+      for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (!nif.isUp() || nif.isLoopback() || !nif.supportsMulticast()) {
+          continue;
+        }
+        for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+          if (!a.isLoopbackAddress() && !a.isLinkLocalAddress() && !a.isAnyLocalAddress()) {
+            candidates.add(a);
+          }
+        }
+      }
+    } catch (SocketException e) {
+      return Optional.empty();
+    }
+    return candidates.stream()
+        .filter(a -> a instanceof Inet4Address)
+        .findFirst()
+        .or(() -> candidates.stream().findFirst());
+  }
+}
