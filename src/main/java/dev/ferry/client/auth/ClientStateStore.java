@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
@@ -96,11 +95,7 @@ public final class ClientStateStore {
         Files.move(temp, file(), StandardCopyOption.REPLACE_EXISTING);
       }
     } finally {
-      try {
-        Files.deleteIfExists(temp);
-      } catch (NoSuchFileException ignored) {
-        // moved: nothing left to clean
-      }
+      Files.deleteIfExists(temp); // only still there when the write or the move failed
     }
   }
 
