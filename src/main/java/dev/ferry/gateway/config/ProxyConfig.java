@@ -22,6 +22,10 @@ public record ProxyConfig(
     AccessRule allow,
     Limits limits) {
 
+  /** The accepted {@code kind} values, in the order DESIGN §3 lists them. */
+  public static final List<String> KINDS =
+      List.of("postgres", "mysql", "ssh", "redis", "http", "rdp", "tcp");
+
   public ProxyConfig {
     tags = List.copyOf(tags);
   }

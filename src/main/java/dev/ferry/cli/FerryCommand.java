@@ -1,0 +1,23 @@
+package dev.ferry.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The top-level {@code ferry} command. Without a subcommand it opens the desktop app. */
+@Command(
+    name = "ferry",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "Identity-aware TCP access through an HTTP-only gateway.",
+    subcommands = {})
+final class FerryCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    throw new CliFailure(
+        1, "the desktop app is not part of this build yet; see `ferry --help` for the commands");
+  }
+}
