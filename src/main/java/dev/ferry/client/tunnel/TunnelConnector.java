@@ -124,7 +124,10 @@ public final class TunnelConnector implements AutoCloseable {
             Protocol.MAX_MESSAGE_SIZE,
             true,
             false,
-            -1);
+            -1,
+            false,
+            // Native clients send no Origin; the gateway refuses foreign ones.
+            false);
     String host = endpoint.host();
     Duration interval = keepalive;
     ChannelFuture connect =
