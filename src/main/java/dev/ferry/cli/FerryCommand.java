@@ -11,7 +11,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Identity-aware TCP access through an HTTP-only gateway.",
-    subcommands = {})
+    subcommands = {
+      GatewayCommand.class,
+      LoginCommand.class,
+      LogoutCommand.class,
+      ListCommand.class,
+      ConnectCommand.class,
+      StdioCommand.class
+    })
 final class FerryCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -1,6 +1,5 @@
 package dev.ferry.testkit;
 
-import com.nimbusds.jose.JOSEObjectType;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -9,7 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
-import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
+import okhttp3.HttpUrl;
 
 /**
  * A real OIDC provider for shell-level end-to-end runs ({@code .ci/clients-e2e.sh}): starts
@@ -32,9 +31,11 @@ public final class DevIssuerMain {
     MockOAuth2Server server = new MockOAuth2Server();
     server.start(InetAddress.getByName("127.0.0.1"), 0);
     try {
-      String issuer = server.issuerUrl(ISSUER_ID).toString();
-      writeToken(server, out.resolve("alice.token"), audience, "alice", List.of("dev", "dba"));
-      writeToken(server, out.resolve("bob.token"), audience, "bob", List.of("dev"));
+      // Tokens minted outside a request would name "localhost"; 127.0.0.1 is what clients use.
+      String issuer = "http://127.0.0.1:" + server.baseUrl().port() + "/" + ISSUER_ID;
+      writeToken(
+          server, issuer, out.resolve("alice.token"), audience, "alice", List.of("dev", "dba"));
+      writeToken(server, issuer, out.resolve("bob.token"), audience, "bob", List.of("dev"));
       Files.writeString(out.resolve("issuer"), issuer);
       System.out.println("issuer: " + issuer);
       Thread.sleep(Duration.ofSeconds(maxSeconds).toMillis());
@@ -44,20 +45,21 @@ public final class DevIssuerMain {
   }
 
   private static void writeToken(
-      MockOAuth2Server server, Path file, String audience, String user, List<String> groups)
+      MockOAuth2Server server,
+      String issuer,
+      Path file,
+      String audience,
+      String user,
+      List<String> groups)
       throws IOException {
+    // anyToken reads its duration's milliseconds as seconds: 3600 ms is one hour.
     String token =
         server
-            .issueToken(
-                ISSUER_ID,
-                "ferry-cli",
-                new DefaultOAuth2TokenCallback(
-                    ISSUER_ID,
-                    user,
-                    JOSEObjectType.JWT.getType(),
-                    List.of(audience),
-                    Map.of("email", user + "@example.com", "groups", groups),
-                    3600))
+            .anyToken(
+                HttpUrl.get(issuer),
+                Map.of(
+                    "sub", user, "aud", audience, "email", user + "@example.com", "groups", groups),
+                Duration.ofMillis(3600))
             .serialize();
     Files.writeString(file, token);
   }

@@ -1,0 +1,322 @@
+package dev.ferry.client.forward;
+
+import dev.ferry.client.auth.TokenException;
+import dev.ferry.client.auth.TokenSource;
+import dev.ferry.client.tunnel.Tunnel;
+import dev.ferry.client.tunnel.TunnelConnector;
+import dev.ferry.client.tunnel.TunnelRefusedException;
+import dev.ferry.tunnel.Frame;
+import dev.ferry.tunnel.TunnelError;
+import dev.ferry.tunnel.relay.Relay;
+import dev.ferry.tunnel.relay.RelayListener;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A local TCP listener (127.0.0.1 by default) that carries every accepted connection through its
+ * own tunnel to one proxy.
+ *
+ * <pre>
+ * Forwarder f = new Forwarder(connector, "orders-db", tokens, "127.0.0.1", 0, listener);
+ * int port = f.start();
+ * ...
+ * f.close();
+ * </pre>
+ */
+public final class Forwarder implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
+
+  private final TunnelConnector connector;
+  private final String proxy;
+  private final TokenSource tokens;
+  private final InetSocketAddress bindAddress;
+  private final ForwarderListener listener;
+  private final ExecutorService tokenThreads;
+  private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final AtomicInteger active = new AtomicInteger();
+  private final AtomicLong total = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong bytesUp = new AtomicLong();
+  private final AtomicLong bytesDown = new AtomicLong();
+  private Channel server;
+
+  /**
+   * @param host address to listen on; must be a loopback address (see the other constructor)
+   * @param port port to listen on, 0 for a free one
+   */
+  public Forwarder(
+      TunnelConnector connector,
+      String proxy,
+      TokenSource tokens,
+      String host,
+      int port,
+      ForwarderListener listener) {
+    this(connector, proxy, tokens, host, port, false, listener);
+  }
+
+  /**
+   * @param allowNonLoopback listen on a non-loopback address too; anyone who can reach it then uses
+   *     the caller's identity
+   */
+  public Forwarder(
+      TunnelConnector connector,
+      String proxy,
+      TokenSource tokens,
+      String host,
+      int port,
+      boolean allowNonLoopback,
+      ForwarderListener listener) {
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("cannot listen on " + host + ": unknown host");
+    }
+    if (!address.isLoopbackAddress() && !allowNonLoopback) {
+      throw new IllegalArgumentException(
+          "refusing to listen on "
+              + host
+              + ": not a loopback address, anyone reaching it would act as you");
+    }
+    this.connector = connector;
+    this.proxy = proxy;
+    this.tokens = tokens;
+    this.bindAddress = new InetSocketAddress(address, port);
+    this.listener = listener == null ? ForwarderListener.NONE : listener;
+    this.tokenThreads =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "ferry-token");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Starts listening; returns the bound port. */
+  public synchronized int start() throws InterruptedException {
+    if (server != null) {
+      throw new IllegalStateException("already started");
+    }
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(connector.group())
+            .channel(connector.transport().serverChannel())
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Relay.WATER_MARK)
+            .childOption(ChannelOption.RCVBUF_ALLOCATOR, Relay.tcpRecvAllocator())
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    channels.add(ch);
+                    accepted(ch);
+                  }
+                });
+    server = b.bind(bindAddress).sync().channel();
+    channels.add(server);
+    return port();
+  }
+
+  /** The bound port (after {@link #start}). */
+  public int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  public String proxy() {
+    return proxy;
+  }
+
+  public ForwarderStats stats() {
+    return new ForwarderStats(
+        active.get(), total.get(), refused.get(), bytesUp.get(), bytesDown.get());
+  }
+
+  private void accepted(Channel local) {
+    int localPort = ((InetSocketAddress) local.remoteAddress()).getPort();
+    total.incrementAndGet();
+    active.incrementAndGet();
+    listener.connectionOpened(localPort);
+    open(local, localPort, false);
+  }
+
+  private void open(Channel local, int localPort, boolean retried) {
+    CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return tokens.token();
+              } catch (TokenException e) {
+                throw new CompletionException(e);
+              }
+            },
+            tokenThreads)
+        .thenCompose(
+            token ->
+                connector
+                    .open(proxy, token, local.eventLoop())
+                    .whenComplete(
+                        (t, e) -> {
+                          if (e != null && !retried && isTokenRefusal(e)) {
+                            tokens.invalidate(token);
+                          }
+                        }))
+        .whenComplete(
+            (tunnel, error) ->
+                local.eventLoop().execute(() -> opened(local, localPort, retried, tunnel, error)));
+  }
+
+  private static boolean isTokenRefusal(Throwable e) {
+    Throwable c = unwrap(e);
+    return c instanceof TunnelRefusedException r
+        && (r.error() == TunnelError.UNAUTHENTICATED || r.error() == TunnelError.TOKEN_EXPIRED);
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  private void opened(
+      Channel local, int localPort, boolean retried, Tunnel tunnel, Throwable error) {
+    if (error != null) {
+      if (!retried && isTokenRefusal(error) && local.isActive()) {
+        open(local, localPort, true);
+        return;
+      }
+      Throwable c = unwrap(error);
+      TunnelError te;
+      String detail;
+      if (c instanceof TunnelRefusedException r) {
+        te = r.error();
+        detail = r.detail();
+      } else if (c instanceof TokenException) {
+        te = TunnelError.UNAUTHENTICATED;
+        detail = "no token from " + tokens.describe() + ": " + c.getMessage();
+      } else {
+        te = TunnelError.INTERNAL;
+        detail = String.valueOf(c);
+      }
+      refused.incrementAndGet();
+      active.decrementAndGet();
+      listener.connectionRefused(localPort, te, detail);
+      local.close();
+      return;
+    }
+    if (!local.isActive()) {
+      tunnel.close();
+      active.decrementAndGet();
+      listener.connectionClosed(0, 0, "client-closed");
+      return;
+    }
+    ForwardedConnection conn = new ForwardedConnection();
+    conn.relay = tunnel.startRelay(local, conn);
+    channels.add(tunnel.channel());
+    local.closeFuture().addListener(f -> conn.maybeEnd());
+    tunnel.channel().closeFuture().addListener(f -> conn.maybeEnd());
+  }
+
+  /** One relayed local connection: counts bytes and decides how it ends. */
+  private final class ForwardedConnection implements RelayListener {
+    Relay relay;
+    long up;
+    long down;
+    String reason;
+    boolean ended;
+
+    @Override
+    public void bytesFromTcp(int bytes) {
+      up += bytes;
+      bytesUp.addAndGet(bytes);
+    }
+
+    @Override
+    public void bytesFromTunnel(int bytes) {
+      down += bytes;
+      bytesDown.addAndGet(bytes);
+    }
+
+    @Override
+    public void controlFrame(Frame frame) {
+      if (frame instanceof Frame.Notice n) {
+        listener.notice(n.message());
+      }
+    }
+
+    @Override
+    public void bothDirectionsDone() {
+      reason("completed");
+      relay.closeTcp();
+    }
+
+    @Override
+    public void tcpClosed(Throwable cause) {
+      reason("client-closed");
+      relay.closeTunnel(1001, "client went away");
+    }
+
+    @Override
+    public void tunnelClosed(int code, String why) {
+      if (code == 1000) {
+        reason("completed");
+      } else {
+        TunnelError e = TunnelError.fromCloseCode(code);
+        reason(
+            code < 0
+                ? "gateway connection lost"
+                : (e != null ? e.tag() : "closed " + code)
+                    + (why == null || why.isEmpty() ? "" : ": " + why));
+      }
+      relay.closeTcp();
+    }
+
+    @Override
+    public void protocolError(String message) {
+      reason("protocol-error: " + message);
+      relay.closeTunnel(TunnelError.PROTOCOL_ERROR.closeCode(), message);
+    }
+
+    private void reason(String r) {
+      if (reason == null) {
+        reason = r;
+      }
+    }
+
+    void maybeEnd() {
+      if (ended || relay.webSocket().isOpen() || relay.tcp().isOpen()) {
+        return;
+      }
+      ended = true;
+      active.decrementAndGet();
+      reason("completed");
+      log.debug("connection to {} ended: {}", proxy, reason);
+      listener.connectionClosed(up, down, reason);
+    }
+  }
+
+  /** Stops listening and closes every connection and tunnel. */
+  @Override
+  public void close() {
+    channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    tokenThreads.shutdownNow();
+  }
+}

@@ -1,0 +1,204 @@
+package dev.ferry.client.tunnel;
+
+import dev.ferry.client.tls.ClientTls;
+import dev.ferry.tunnel.Protocol;
+import dev.ferry.tunnel.TunnelError;
+import dev.ferry.tunnel.net.DaemonThreadFactory;
+import dev.ferry.tunnel.net.Transport;
+import dev.ferry.tunnel.relay.Relay;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Opens tunnels to one gateway: one WebSocket connection per tunnel, {@code Authorization: Bearer}
+ * on the upgrade, subprotocol ferry.v1, SESSION expected first. Refusals fail the future with a
+ * {@link TunnelRefusedException} carrying the gateway's reason.
+ *
+ * <pre>
+ * try (TunnelConnector c = new TunnelConnector(GatewayEndpoint.parse(url), ClientTls.create(ca))) {
+ *   Tunnel t = c.open("orders-db", token).get();
+ * }
+ * </pre>
+ */
+public final class TunnelConnector implements AutoCloseable {
+  /** Longest wait for the TCP (and TLS) connection to the gateway. */
+  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * Longest wait for the answer to the upgrade: the gateway connects upstream first, whose own
+   * timeout defaults to 10 s.
+   */
+  public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final int MAX_REFUSAL_BODY = 64 * 1024;
+
+  private final GatewayEndpoint endpoint;
+  private final ClientTls tls;
+  private final Transport transport;
+  private final EventLoopGroup group;
+  private final boolean ownsGroup;
+  private volatile Duration keepalive = Protocol.KEEPALIVE_INTERVAL;
+
+  /** A connector with its own event loop group (one thread, daemon). */
+  public TunnelConnector(GatewayEndpoint endpoint, ClientTls tlsOrNull) {
+    this(endpoint, tlsOrNull, Transport.best(), null);
+  }
+
+  /**
+   * A connector on a shared group; {@code transport} must be the one the group was made with. The
+   * group is not shut down by {@link #close}.
+   */
+  public TunnelConnector(
+      GatewayEndpoint endpoint, ClientTls tlsOrNull, Transport transport, EventLoopGroup group) {
+    if (endpoint.tls() && tlsOrNull == null) {
+      throw new IllegalArgumentException("an https gateway needs a ClientTls");
+    }
+    this.endpoint = endpoint;
+    this.tls = tlsOrNull;
+    this.transport = transport;
+    this.ownsGroup = group == null;
+    this.group =
+        group != null ? group : transport.newGroup(1, DaemonThreadFactory.named("ferry-tunnel"));
+  }
+
+  public GatewayEndpoint endpoint() {
+    return endpoint;
+  }
+
+  public Transport transport() {
+    return transport;
+  }
+
+  public EventLoopGroup group() {
+    return group;
+  }
+
+  /** Changes the keepalive ping interval of tunnels opened from now on (tests). */
+  public void keepaliveInterval(Duration interval) {
+    this.keepalive = interval;
+  }
+
+  /** Opens a tunnel on any of the group's event loops. */
+  public CompletableFuture<Tunnel> open(String proxy, String token) {
+    return open(proxy, token, group.next());
+  }
+
+  /**
+   * Opens a tunnel on {@code loop} (use the loop of the TCP channel it will relay). Completes on
+   * that loop with the tunnel once SESSION arrived, or fails with {@link TunnelRefusedException}.
+   */
+  public CompletableFuture<Tunnel> open(String proxy, String token, EventLoop loop) {
+    CompletableFuture<Tunnel> result = new CompletableFuture<>();
+    HttpHeaders headers = new DefaultHttpHeaders();
+    if (token != null) {
+      headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+    }
+    WebSocketClientHandshaker handshaker =
+        WebSocketClientHandshakerFactory.newHandshaker(
+            endpoint.tunnelUri(proxy),
+            WebSocketVersion.V13,
+            Protocol.SUBPROTOCOL,
+            false,
+            headers,
+            Protocol.MAX_MESSAGE_SIZE,
+            true,
+            false,
+            -1,
+            false,
+            // Native clients send no Origin; the gateway refuses foreign ones.
+            false);
+    String host = endpoint.host();
+    Duration interval = keepalive;
+    ChannelFuture connect =
+        new Bootstrap()
+            .group(loop)
+            .channel(transport.socketChannel())
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNECT_TIMEOUT.toMillis())
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Relay.WATER_MARK)
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    ChannelPipeline p = ch.pipeline();
+                    if (tls != null) {
+                      p.addLast("tls", tls.netty().newHandler(ch.alloc(), host, endpoint.port()));
+                    }
+                    p.addLast("http", new HttpClientCodec());
+                    p.addLast("aggregator", new HttpObjectAggregator(MAX_REFUSAL_BODY));
+                    p.addLast(
+                        "handshake",
+                        new ClientHandshakeHandler(handshaker, result, host, interval));
+                  }
+                })
+            .connect(host, endpoint.port());
+    connect.addListener(
+        f -> {
+          if (!f.isSuccess()) {
+            result.completeExceptionally(
+                new TunnelRefusedException(
+                    TunnelError.GATEWAY_UNREACHABLE, connectFailure(f.cause())));
+          }
+        });
+    ScheduledFuture<?> timeout =
+        loop.schedule(
+            () -> {
+              if (result.completeExceptionally(
+                  new TunnelRefusedException(
+                      TunnelError.GATEWAY_UNREACHABLE,
+                      "gateway "
+                          + host
+                          + " did not answer within "
+                          + HANDSHAKE_TIMEOUT.toSeconds()
+                          + "s"))) {
+                connect.channel().close();
+              }
+            },
+            HANDSHAKE_TIMEOUT.toMillis(),
+            TimeUnit.MILLISECONDS);
+    result.whenComplete((t, e) -> timeout.cancel(false));
+    return result;
+  }
+
+  private String connectFailure(Throwable cause) {
+    String where = endpoint.host() + ":" + endpoint.port();
+    if (cause instanceof ConnectTimeoutException) {
+      return "connect to " + where + " timed out";
+    }
+    if (cause instanceof UnknownHostException) {
+      return "unknown host: " + endpoint.host();
+    }
+    if (cause instanceof ConnectException) {
+      return "connection refused: " + where;
+    }
+    return "cannot reach " + where + ": " + cause.getMessage();
+  }
+
+  @Override
+  public void close() {
+    if (ownsGroup) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package dev.ferry.gateway;
+
+import dev.ferry.gateway.audit.AuditLog;
+import dev.ferry.gateway.auth.TokenVerifier;
+import dev.ferry.gateway.config.GatewayConfig;
+import dev.ferry.gateway.config.TlsSettings;
+import dev.ferry.gateway.server.GatewayChannelInitializer;
+import dev.ferry.gateway.server.GatewayContext;
+import dev.ferry.gateway.session.TunnelSession;
+import dev.ferry.tunnel.TunnelError;
+import dev.ferry.tunnel.net.DaemonThreadFactory;
+import dev.ferry.tunnel.net.Transport;
+import dev.ferry.tunnel.relay.Relay;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway process: binds, serves the HTTP surface and tunnels, and stops in order.
+ *
+ * <pre>
+ * GatewayServer server = new GatewayServer(config, port, verifier, registry, audit, Clock.systemUTC());
+ * InetSocketAddress bound = server.start();     // port 0 binds a free port
+ * ...                                           // on SIGTERM:
+ * server.stop(GatewayServer.DEFAULT_STOP_DEADLINE);
+ * server.awaitTermination();
+ * </pre>
+ *
+ * <p>{@link #stop} drains: /readyz turns 503, new tunnels get 503, live tunnels get a NOTICE and,
+ * if still open near the deadline, close with 4503; then the event loops stop. The whole of it fits
+ * in Cloud Run's 10 s after SIGTERM with the default deadline.
+ */
+public final class GatewayServer {
+  private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+  /** Total time {@link #stop} may take by default (Cloud Run allows 10 s after SIGTERM). */
+  public static final Duration DEFAULT_STOP_DEADLINE = Duration.ofSeconds(7);
+
+  private final GatewayConfig config;
+  private final int port;
+  private final GatewayContext context;
+  private final Transport transport = Transport.best();
+  private final SslContext ssl;
+  private EventLoopGroup boss;
+  private EventLoopGroup workers;
+  private Channel listener;
+  private InetSocketAddress bound;
+
+  /**
+   * @param config validated configuration
+   * @param port effective port (the CLI resolves --port, $PORT, gateway.port); 0 = any free port
+   * @param verifier checks bearer tokens; closed by the caller, not by the server
+   * @param registry where the gateway's meters live; /metrics scrapes it
+   * @param audit where audit records go
+   * @param clock time for audit records and token expiry
+   */
+  public GatewayServer(
+      GatewayConfig config,
+      int port,
+      TokenVerifier verifier,
+      PrometheusMeterRegistry registry,
+      AuditLog audit,
+      Clock clock) {
+    this.config = config;
+    this.port = port;
+    this.context = new GatewayContext(config, version(), verifier, registry, audit, transport);
+    this.ssl = config.gateway().tls() == null ? null : sslContext(config.gateway().tls());
+  }
+
+  private static SslContext sslContext(TlsSettings tls) {
+    try {
+      return SslContextBuilder.forServer(tls.cert().toFile(), tls.key().toFile()).build();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "cannot use TLS certificate "
+              + tls.cert()
+              + " and key "
+              + tls.key()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** The version from dev/ferry/version.properties ("dev" when it is missing). */
+  public static String version() {
+    try (InputStream in =
+        GatewayServer.class.getResourceAsStream("/dev/ferry/version.properties")) {
+      if (in == null) {
+        return "dev";
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return p.getProperty("version", "dev");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Binds and starts accepting.
+   *
+   * @return the bound address (the real port when 0 was asked for)
+   */
+  public synchronized InetSocketAddress start() throws InterruptedException {
+    if (listener != null) {
+      throw new IllegalStateException("already started");
+    }
+    boss = transport.newGroup(1, DaemonThreadFactory.named("ferry-accept"));
+    workers = transport.newGroup(0, DaemonThreadFactory.named("ferry-io"));
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(transport.serverChannel())
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Relay.WATER_MARK)
+            .childHandler(new GatewayChannelInitializer(context, ssl));
+    String host = config.gateway().bind() == null ? "0.0.0.0" : config.gateway().bind();
+    try {
+      listener = b.bind(host, port).sync().channel();
+    } catch (RuntimeException | InterruptedException e) {
+      boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      throw e;
+    }
+    bound = (InetSocketAddress) listener.localAddress();
+    log.info(
+        "gateway {} on {} ({}, {} proxies, {})",
+        config.gateway().name(),
+        bound,
+        transport,
+        config.proxies().size(),
+        ssl != null ? "TLS" : "plain HTTP");
+    return bound;
+  }
+
+  /** The bound address, or null before {@link #start}. */
+  public InetSocketAddress address() {
+    return bound;
+  }
+
+  /** "https" when the gateway serves TLS itself, else "http". */
+  public String scheme() {
+    return ssl != null ? "https" : "http";
+  }
+
+  /** True from {@link #stop} on: /readyz says 503 and new tunnels are refused. */
+  public boolean draining() {
+    return context.draining();
+  }
+
+  /** Sessions open right now. */
+  public int activeSessions() {
+    return context.sessions().size();
+  }
+
+  /**
+   * Stops in order within {@code deadline}: refuse new tunnels and report not-ready, tell live
+   * tunnels, wait for them until shortly before the deadline, close those left with 4503 (their
+   * session.end records are written), then stop the event loops.
+   */
+  public void stop(Duration deadline) throws InterruptedException {
+    synchronized (this) {
+      if (listener == null || context.draining()) {
+        return;
+      }
+      context.startDraining();
+    }
+    long start = System.nanoTime();
+    long end = start + deadline.toNanos();
+    // Room at the end for close frames, session.end records and the event loops' shutdown.
+    long margin = Math.min(Duration.ofMillis(1500).toNanos(), deadline.toNanos() / 3);
+    List<TunnelSession> live = List.copyOf(context.sessions());
+    log.info("draining: {} live tunnels, deadline {} ms", live.size(), deadline.toMillis());
+    live.forEach(TunnelSession::noticeDraining);
+    if (!context.awaitNoSessions(end - margin)) {
+      List<TunnelSession> left = List.copyOf(context.sessions());
+      log.info("closing {} tunnels still open", left.size());
+      left.forEach(s -> s.expire(TunnelError.DRAINING, "the gateway is shutting down"));
+      context.awaitNoSessions(end - margin / 3);
+    }
+    listener.close().await(100, TimeUnit.MILLISECONDS);
+    long left = Math.max(0, end - System.nanoTime());
+    boss.shutdownGracefully(0, left, TimeUnit.NANOSECONDS);
+    workers.shutdownGracefully(0, left, TimeUnit.NANOSECONDS);
+  }
+
+  /** Waits until the event loops stopped after {@link #stop}. */
+  public void awaitTermination() throws InterruptedException {
+    if (workers != null) {
+      workers.terminationFuture().await();
+      boss.terminationFuture().await();
+    }
+  }
+}

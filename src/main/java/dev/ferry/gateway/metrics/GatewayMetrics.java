@@ -1,0 +1,116 @@
+package dev.ferry.gateway.metrics;
+
+import dev.ferry.gateway.config.ProxyConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The gateway's meters (DESIGN §4). Proxy labels are only ever configured proxy names (or "-"), so
+ * a caller cannot grow the label set by asking for made-up proxies.
+ */
+public final class GatewayMetrics {
+  /** Label for requests that name no configured proxy, or one the caller may not see. */
+  public static final String NO_PROXY = "-";
+
+  private final MeterRegistry registry;
+  private final Map<String, PerProxy> proxies;
+  private final Timer setup;
+
+  public GatewayMetrics(MeterRegistry registry, List<ProxyConfig> configured) {
+    this.registry = registry;
+    this.proxies =
+        configured.stream()
+            .collect(Collectors.toUnmodifiableMap(ProxyConfig::name, p -> new PerProxy(p.name())));
+    this.setup =
+        Timer.builder("ferry.tunnel.setup")
+            .description("time from tunnel request to 101 Switching Protocols")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** A session was established (101 sent). */
+  public void sessionStarted(String proxy) {
+    PerProxy p = proxies.get(proxy);
+    if (p != null) {
+      p.active.incrementAndGet();
+    }
+  }
+
+  /** An established session ended; result is "ok" or the close tag. */
+  public void sessionEnded(String proxy, String result) {
+    PerProxy p = proxies.get(proxy);
+    if (p != null) {
+      p.active.decrementAndGet();
+    }
+    total(proxy, result).increment();
+  }
+
+  /** A tunnel request was refused before the upgrade; result is the TunnelError tag. */
+  public void refused(String proxyOrNull, String result) {
+    total(proxyOrNull, result).increment();
+  }
+
+  public void authFailure(String reason) {
+    Counter.builder("ferry.auth.failures").tag("reason", reason).register(registry).increment();
+  }
+
+  public void setupTime(long nanos) {
+    setup.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Bytes from the client to the target. */
+  public Counter bytesUp(String proxy) {
+    return proxies.get(proxy).up;
+  }
+
+  /** Bytes from the target to the client. */
+  public Counter bytesDown(String proxy) {
+    return proxies.get(proxy).down;
+  }
+
+  private Counter total(String proxy, String result) {
+    String label = proxy != null && proxies.containsKey(proxy) ? proxy : NO_PROXY;
+    return Counter.builder("ferry.sessions")
+        .description("tunnels by proxy and result")
+        .tag("proxy", label)
+        .tag("result", result)
+        .register(registry);
+  }
+
+  private final class PerProxy {
+    final AtomicInteger active = new AtomicInteger();
+    final Counter up;
+    final Counter down;
+
+    PerProxy(String name) {
+      Gauge.builder("ferry.sessions.active", active, AtomicInteger::get)
+          .description("tunnels open now")
+          .tag("proxy", name)
+          .register(registry);
+      Function<String, Counter> bytes =
+          direction ->
+              Counter.builder("ferry.bytes")
+                  .description("bytes relayed, up = client to target")
+                  .tag("proxy", name)
+                  .tag("direction", direction)
+                  .register(registry);
+      up = bytes.apply("up");
+      down = bytes.apply("down");
+    }
+  }
+}

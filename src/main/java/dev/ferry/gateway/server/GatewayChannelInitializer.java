@@ -1,0 +1,42 @@
+package dev.ferry.gateway.server;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+
+/**
+ * The gateway's pipeline: [TLS] → HTTP → small aggregator (GET-only routes) → routes → tunnel
+ * handshake. The handshake replaces the HTTP handlers with WebSocket ones and then the relay.
+ */
+public final class GatewayChannelInitializer extends ChannelInitializer<Channel> {
+  /** Request line and headers: room for a large JWT, not for abuse. */
+  static final int MAX_INITIAL_LINE = 4096;
+
+  static final int MAX_HEADER_SIZE = 16 * 1024;
+  static final int MAX_BODY = 8 * 1024;
+
+  private final SslContext ssl;
+  private final HttpRouteHandler routes;
+  private final TunnelHandshakeHandler tunnels;
+
+  public GatewayChannelInitializer(GatewayContext gw, SslContext sslOrNull) {
+    this.ssl = sslOrNull;
+    this.routes = new HttpRouteHandler(gw);
+    this.tunnels = new TunnelHandshakeHandler(gw);
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    ChannelPipeline p = ch.pipeline();
+    if (ssl != null) {
+      p.addLast("tls", ssl.newHandler(ch.alloc()));
+    }
+    p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
+    p.addLast("aggregator", new HttpObjectAggregator(MAX_BODY));
+    p.addLast("routes", routes);
+    p.addLast("tunnel", tunnels);
+  }
+}

@@ -1,0 +1,332 @@
+package dev.ferry.gateway.server;
+
+import dev.ferry.gateway.audit.AuditRecord;
+import dev.ferry.gateway.auth.VerifiedIdentity;
+import dev.ferry.gateway.config.ProxyConfig;
+import dev.ferry.gateway.config.Target;
+import dev.ferry.gateway.metrics.GatewayMetrics;
+import dev.ferry.gateway.policy.SessionLimiter;
+import dev.ferry.gateway.session.TunnelSession;
+import dev.ferry.tunnel.FrameCodec;
+import dev.ferry.tunnel.Protocol;
+import dev.ferry.tunnel.TunnelError;
+import dev.ferry.tunnel.relay.Relay;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a tunnel: checks the upgrade request, the token, the proxy's rules and limits, connects the
+ * upstream on this channel's event loop, and only then completes the WebSocket upgrade and starts
+ * the relay. Until every check passed nothing is resolved or connected, and nothing more is read
+ * from the client.
+ */
+@Sharable
+public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private static final Logger log = LoggerFactory.getLogger(TunnelHandshakeHandler.class);
+  private static final Pattern PROXY_NAME = Pattern.compile("[a-z0-9-]{1,63}");
+
+  private final GatewayContext gw;
+  private final WebSocketDecoderConfig decoderConfig =
+      WebSocketDecoderConfig.newBuilder()
+          .maxFramePayloadLength(Protocol.MAX_MESSAGE_SIZE)
+          .expectMaskedFrames(true)
+          .allowMaskMismatch(false)
+          .allowExtensions(false)
+          .closeOnProtocolViolation(false)
+          .withUTF8Validator(false)
+          .build();
+  private final ChannelInitializer<Channel> upstreamInitializer = new UpstreamInitializer();
+
+  public TunnelHandshakeHandler(GatewayContext gw) {
+    super(false);
+    this.gw = gw;
+  }
+
+  /** What is known about one tunnel request while it is checked. */
+  private final class Opening {
+    final ChannelHandlerContext ctx;
+    final FullHttpRequest req;
+    final String proxyName;
+    final String clientIp;
+    final long startNanos = System.nanoTime();
+    String user;
+    ProxyConfig proxy;
+
+    Opening(ChannelHandlerContext ctx, FullHttpRequest req, String proxyName) {
+      this.ctx = ctx;
+      this.req = req;
+      this.proxyName = proxyName;
+      // TODO: behind Cloud Run or another proxy the client address is in X-Forwarded-For; which hop
+      // to trust is a config decision, so until it is made the audit shows the peer address.
+      SocketAddress remote = ctx.channel().remoteAddress();
+      this.clientIp =
+          remote instanceof InetSocketAddress isa && isa.getAddress() != null
+              ? isa.getAddress().getHostAddress()
+              : String.valueOf(remote);
+    }
+
+    void refuse(TunnelError error, String detail, String auditReason) {
+      gw.metrics().refused(proxy != null ? proxy.name() : GatewayMetrics.NO_PROXY, error.tag());
+      gw.audit()
+          .write(
+              new AuditRecord(
+                  gw.audit().clock().instant(),
+                  AuditRecord.DENIED,
+                  null,
+                  user,
+                  proxy != null ? proxy.name() : proxyName,
+                  proxy != null ? proxy.target().toString() : null,
+                  clientIp,
+                  0,
+                  0,
+                  0,
+                  error.tag() + ": " + (auditReason != null ? auditReason : detail)));
+      req.release();
+      HttpResponses.sendAndClose(ctx, HttpResponses.problem(error, detail));
+    }
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+    String path = req.uri();
+    int q = path.indexOf('?');
+    if (q >= 0) {
+      path = path.substring(0, q);
+    }
+    Opening o = new Opening(ctx, req, path.substring(Protocol.TUNNEL_PATH_PREFIX.length()));
+    if (gw.draining()) {
+      o.refuse(TunnelError.DRAINING, "gateway is draining; try again", null);
+      return;
+    }
+    if (!isWebSocketUpgrade(req)) {
+      o.refuse(TunnelError.BAD_REQUEST, "not a WebSocket upgrade request", null);
+      return;
+    }
+    if (!offersSubprotocol(req)) {
+      o.refuse(
+          TunnelError.BAD_REQUEST,
+          "the WebSocket subprotocol " + Protocol.SUBPROTOCOL + " is required",
+          null);
+      return;
+    }
+    String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+    if (origin != null && !gw.config().gateway().allowedOrigins().contains(origin)) {
+      o.refuse(TunnelError.ORIGIN_NOT_ALLOWED, "origin " + origin + " is not allowed", null);
+      return;
+    }
+    // Nothing more is read from the client until the tunnel is open or refused.
+    ctx.channel().config().setAutoRead(false);
+    String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+    CompletableFuture<VerifiedIdentity> verified;
+    try {
+      verified = gw.verifier().verify(authorization);
+    } catch (RuntimeException e) {
+      verified = CompletableFuture.failedFuture(e);
+    }
+    verified.whenComplete(
+        (identity, error) -> ctx.executor().execute(() -> afterAuth(o, identity, error)));
+  }
+
+  private void afterAuth(Opening o, VerifiedIdentity identity, Throwable error) {
+    if (!o.ctx.channel().isActive()) {
+      o.req.release();
+      return;
+    }
+    if (identity == null) {
+      AuthRefusal r = AuthRefusal.of(gw, error);
+      o.refuse(r.error(), r.detail(), null);
+      return;
+    }
+    o.user = identity.user();
+    ProxyConfig proxy =
+        PROXY_NAME.matcher(o.proxyName).matches()
+            ? gw.config().proxy(o.proxyName).orElse(null)
+            : null;
+    if (proxy == null || !proxy.allow().allows(identity.user(), identity.groups())) {
+      // One answer for both, so that callers cannot learn which proxies exist.
+      o.refuse(
+          TunnelError.PROXY_NOT_FOUND,
+          "proxy " + o.proxyName + " is unknown or not available to you",
+          proxy == null ? "unknown proxy" : "not allowed for " + identity.user());
+      return;
+    }
+    o.proxy = proxy;
+    if (gw.draining()) {
+      o.refuse(TunnelError.DRAINING, "gateway is draining; try again", null);
+      return;
+    }
+    SessionLimiter.Decision decision = gw.limiter().tryAcquire(proxy, identity.user());
+    if (decision instanceof SessionLimiter.Refusal r) {
+      o.refuse(TunnelError.LIMIT_REACHED, r.detail(), null);
+      return;
+    }
+    connect(o, identity, (SessionLimiter.Permit) decision);
+  }
+
+  private void connect(Opening o, VerifiedIdentity identity, SessionLimiter.Permit permit) {
+    Channel client = o.ctx.channel();
+    Target target = o.proxy.target();
+    long timeoutMs = o.proxy.limits().connectTimeout().toMillis();
+    ChannelFuture connecting =
+        new Bootstrap()
+            .group(client.eventLoop())
+            .channel(gw.transport().socketChannel())
+            .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeoutMs))
+            .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Relay.WATER_MARK)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, Relay.tcpRecvAllocator())
+            .handler(upstreamInitializer)
+            // Unresolved: the name is looked up only now, after every check passed.
+            .connect(target.unresolved());
+    // A client that leaves while we connect takes the attempt with it.
+    client.closeFuture().addListener(f -> connecting.channel().close());
+    connecting.addListener(
+        f -> {
+          if (!f.isSuccess()) {
+            permit.release();
+            Throwable cause = f.cause();
+            if (!client.isActive()) {
+              o.req.release();
+              return;
+            }
+            if (cause instanceof ConnectTimeoutException) {
+              o.refuse(
+                  TunnelError.UPSTREAM_TIMEOUT,
+                  "upstream "
+                      + target
+                      + " connect timed out after "
+                      + Durations.format(o.proxy.limits().connectTimeout()),
+                  null);
+            } else if (cause instanceof UnknownHostException) {
+              o.refuse(
+                  TunnelError.UPSTREAM_REFUSED,
+                  "upstream host " + target.host() + " could not be resolved",
+                  null);
+            } else if (cause instanceof ConnectException) {
+              o.refuse(
+                  TunnelError.UPSTREAM_REFUSED,
+                  "upstream " + target + " refused the connection",
+                  null);
+            } else {
+              o.refuse(
+                  TunnelError.UPSTREAM_REFUSED,
+                  "upstream " + target + " unreachable: " + cause.getMessage(),
+                  null);
+            }
+            return;
+          }
+          upgrade(o, identity, permit, connecting.channel());
+        });
+  }
+
+  private void upgrade(
+      Opening o, VerifiedIdentity identity, SessionLimiter.Permit permit, Channel upstream) {
+    Channel client = o.ctx.channel();
+    if (!client.isActive()) {
+      permit.release();
+      upstream.close();
+      o.req.release();
+      return;
+    }
+    TunnelSession session =
+        new TunnelSession(
+            identity.user(),
+            o.proxy,
+            o.clientIp,
+            identity.expiresAt(),
+            permit,
+            gw.audit(),
+            gw.metrics(),
+            gw::removed);
+    WebSocketServerHandshaker handshaker =
+        new WebSocketServerHandshakerFactory(o.req.uri(), Protocol.SUBPROTOCOL, decoderConfig)
+            .newHandshaker(o.req);
+    if (handshaker == null) {
+      permit.release();
+      upstream.close();
+      o.refuse(TunnelError.BAD_REQUEST, "unsupported WebSocket version", null);
+      return;
+    }
+    HttpHeaders headers = new DefaultHttpHeaders().set(Protocol.SESSION_HEADER, session.id());
+    ChannelFuture upgraded;
+    try {
+      upgraded = handshaker.handshake(client, o.req, headers, client.newPromise());
+    } finally {
+      o.req.release();
+    }
+    upgraded.addListener(
+        f -> {
+          if (!f.isSuccess() || !upstream.isActive()) {
+            log.debug("{}: upgrade failed: {}", client, f.cause());
+            permit.release();
+            upstream.close();
+            client.close();
+            return;
+          }
+          gw.metrics().setupTime(System.nanoTime() - o.startNanos);
+          client.pipeline().remove(HttpRouteHandler.class);
+          client.pipeline().remove(this);
+          client.writeAndFlush(
+              new BinaryWebSocketFrame(FrameCodec.session(client.alloc(), session.sessionFrame())),
+              client.voidPromise());
+          gw.added(session);
+          session.start(new Relay(client, upstream, session));
+        });
+  }
+
+  private static boolean isWebSocketUpgrade(FullHttpRequest req) {
+    HttpHeaders h = req.headers();
+    return h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+        && h.contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+        && h.contains(HttpHeaderNames.SEC_WEBSOCKET_KEY)
+        && "13".equals(h.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION));
+  }
+
+  private static boolean offersSubprotocol(FullHttpRequest req) {
+    String offered = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
+    return offered != null
+        && Arrays.stream(offered.split(","))
+            .map(String::trim)
+            .anyMatch(Protocol.SUBPROTOCOL::equals);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("{}: {}", ctx.channel(), cause.toString());
+    ctx.close();
+  }
+
+  /** Upstream channels get their relay handler once the tunnel is open; until then, nothing. */
+  @Sharable
+  private static final class UpstreamInitializer extends ChannelInitializer<Channel> {
+    @Override
+    protected void initChannel(Channel ch) {}
+  }
+}

@@ -1,0 +1,299 @@
+package dev.ferry.gateway.session;
+
+import dev.ferry.gateway.audit.AuditLog;
+import dev.ferry.gateway.audit.AuditRecord;
+import dev.ferry.gateway.config.ProxyConfig;
+import dev.ferry.gateway.config.Target;
+import dev.ferry.gateway.metrics.GatewayMetrics;
+import dev.ferry.gateway.policy.SessionLimiter;
+import dev.ferry.tunnel.Frame;
+import dev.ferry.tunnel.FrameCodec;
+import dev.ferry.tunnel.NoticeCode;
+import dev.ferry.tunnel.TunnelError;
+import dev.ferry.tunnel.relay.Relay;
+import dev.ferry.tunnel.relay.RelayListener;
+import io.micrometer.core.instrument.Counter;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One established tunnel on the gateway: who, where to, how much, and why it ended. Owns the
+ * session's timers (idle, maximum duration, token expiry) and decides how the relay ends.
+ * Everything but {@link #id()} and the immutable fields runs on the session's event loop.
+ */
+public final class TunnelSession implements RelayListener {
+  private static final Logger log = LoggerFactory.getLogger(TunnelSession.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** End reasons that count as a normal session in {@code ferry_sessions_total{result="ok"}}. */
+  public static final String COMPLETED = "completed";
+
+  public static final String CLIENT_CLOSED = "client-closed";
+  public static final String CLIENT_GONE = "client-gone";
+
+  private final String id;
+  private final String user;
+  private final ProxyConfig proxy;
+  private final String clientIp;
+  private final Instant tokenExpiresAt;
+  private final SessionLimiter.Permit permit;
+  private final AuditLog audit;
+  private final GatewayMetrics metrics;
+  private final Counter upCounter;
+  private final Counter downCounter;
+  private final Consumer<TunnelSession> onEnded;
+
+  private Relay relay;
+  private EventLoop loop;
+  private Instant startedAt;
+  private long bytesUp;
+  private long bytesDown;
+  private long lastDataNanos;
+  private String endReason;
+  private String endResult;
+  private boolean ended;
+  private ScheduledFuture<?> idleTimer;
+  private ScheduledFuture<?> durationTimer;
+  private ScheduledFuture<?> tokenTimer;
+
+  public TunnelSession(
+      String user,
+      ProxyConfig proxy,
+      String clientIp,
+      Instant tokenExpiresAt,
+      SessionLimiter.Permit permit,
+      AuditLog audit,
+      GatewayMetrics metrics,
+      Consumer<TunnelSession> onEnded) {
+    this.id = newId();
+    this.user = user;
+    this.proxy = proxy;
+    this.clientIp = clientIp;
+    this.tokenExpiresAt = tokenExpiresAt;
+    this.permit = permit;
+    this.audit = audit;
+    this.metrics = metrics;
+    this.upCounter = metrics.bytesUp(proxy.name());
+    this.downCounter = metrics.bytesDown(proxy.name());
+    this.onEnded = onEnded;
+  }
+
+  /** A random 128-bit id, base64url without padding. */
+  static String newId() {
+    byte[] b = new byte[16];
+    RANDOM.nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  public ProxyConfig proxy() {
+    return proxy;
+  }
+
+  public Target target() {
+    return proxy.target();
+  }
+
+  public EventLoop eventLoop() {
+    return loop;
+  }
+
+  /** The SESSION frame the client gets first. */
+  public Frame.Session sessionFrame() {
+    return new Frame.Session(
+        id,
+        proxy.name(),
+        proxy.limits().idleTimeout().toMillis(),
+        proxy.limits().maxDuration().toMillis(),
+        tokenExpiresAt == null ? 0 : tokenExpiresAt.getEpochSecond());
+  }
+
+  /**
+   * Starts relaying: writes session.start, arms the timers and ends the session (audit, metrics,
+   * permit) once both channels are closed. Call on the relay's event loop.
+   */
+  public void start(Relay relay) {
+    this.relay = relay;
+    this.loop = relay.webSocket().eventLoop();
+    this.startedAt = audit.clock().instant();
+    this.lastDataNanos = System.nanoTime();
+    metrics.sessionStarted(proxy.name());
+    audit.write(record(AuditRecord.START, null));
+    relay.webSocket().closeFuture().addListener(f -> maybeEnd());
+    relay.tcp().closeFuture().addListener(f -> maybeEnd());
+    Duration idle = proxy.limits().idleTimeout();
+    if (!idle.isZero()) {
+      idleTimer = loop.schedule(this::checkIdle, idle.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    Duration max = proxy.limits().maxDuration();
+    if (!max.isZero()) {
+      durationTimer =
+          loop.schedule(
+              () ->
+                  expire(
+                      TunnelError.MAX_DURATION,
+                      "maximum session duration of "
+                          + dev.ferry.gateway.server.Durations.format(max)
+                          + " reached"),
+              max.toNanos(),
+              TimeUnit.NANOSECONDS);
+    }
+    if (proxy.limits().endWithToken() && tokenExpiresAt != null) {
+      long ms = Duration.between(audit.clock().instant(), tokenExpiresAt).toMillis();
+      tokenTimer =
+          loop.schedule(
+              () -> expire(TunnelError.TOKEN_EXPIRED, "token expired"),
+              Math.max(0, ms),
+              TimeUnit.MILLISECONDS);
+    }
+    relay.start();
+  }
+
+  private void checkIdle() {
+    if (ended || relay.isTerminating()) {
+      return;
+    }
+    long idleNanos = proxy.limits().idleTimeout().toNanos();
+    long quiet = System.nanoTime() - lastDataNanos;
+    if (quiet >= idleNanos) {
+      expire(
+          TunnelError.IDLE_TIMEOUT,
+          "idle for " + dev.ferry.gateway.server.Durations.format(proxy.limits().idleTimeout()));
+    } else {
+      idleTimer = loop.schedule(this::checkIdle, idleNanos - quiet, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Ends the session from the gateway's side: a NOTICE saying why, then the close code. */
+  public void expire(TunnelError error, String why) {
+    if (!loop.inEventLoop()) {
+      loop.execute(() -> expire(error, why));
+      return;
+    }
+    if (relay.isTerminating()) {
+      return;
+    }
+    setEnd(error.tag(), error.tag());
+    relay.sendControl(FrameCodec.notice(relay.webSocket().alloc(), NoticeCode.CLOSING, why));
+    relay.closeTunnel(error.closeCode(), why);
+  }
+
+  /** Tells the client the gateway is shutting down; the tunnel keeps running until it must go. */
+  public void noticeDraining() {
+    if (!loop.inEventLoop()) {
+      loop.execute(this::noticeDraining);
+      return;
+    }
+    relay.sendControl(
+        FrameCodec.notice(
+            relay.webSocket().alloc(),
+            NoticeCode.DRAINING,
+            "the gateway is shutting down; reconnect to continue"));
+  }
+
+  // ---- RelayListener ----
+
+  @Override
+  public void bytesFromTcp(int bytes) {
+    bytesDown += bytes;
+    downCounter.increment(bytes);
+    lastDataNanos = System.nanoTime();
+  }
+
+  @Override
+  public void bytesFromTunnel(int bytes) {
+    bytesUp += bytes;
+    upCounter.increment(bytes);
+    lastDataNanos = System.nanoTime();
+  }
+
+  @Override
+  public void bothDirectionsDone() {
+    setEnd(COMPLETED, "ok");
+    relay.closeTunnel(1000, "both directions finished");
+  }
+
+  @Override
+  public void tcpClosed(Throwable cause) {
+    setEnd(TunnelError.UPSTREAM_CLOSED.tag(), TunnelError.UPSTREAM_CLOSED.tag());
+    relay.closeTunnel(
+        TunnelError.UPSTREAM_CLOSED.closeCode(),
+        "upstream " + proxy.target() + " closed the connection");
+  }
+
+  @Override
+  public void tunnelClosed(int code, String reason) {
+    if (code < 0) {
+      setEnd(CLIENT_GONE, CLIENT_GONE);
+    } else {
+      setEnd(CLIENT_CLOSED, "ok");
+    }
+    relay.closeTcp();
+  }
+
+  @Override
+  public void protocolError(String message) {
+    setEnd(TunnelError.PROTOCOL_ERROR.tag() + ": " + message, TunnelError.PROTOCOL_ERROR.tag());
+    relay.closeTunnel(TunnelError.PROTOCOL_ERROR.closeCode(), "protocol error: " + message);
+  }
+
+  private void setEnd(String reason, String result) {
+    if (endReason == null) {
+      endReason = reason;
+      endResult = result;
+    }
+  }
+
+  private void maybeEnd() {
+    if (ended || relay.webSocket().isOpen() || relay.tcp().isOpen()) {
+      return;
+    }
+    ended = true;
+    cancel(idleTimer);
+    cancel(durationTimer);
+    cancel(tokenTimer);
+    permit.release();
+    setEnd(CLIENT_GONE, CLIENT_GONE);
+    metrics.sessionEnded(proxy.name(), endResult);
+    audit.write(record(AuditRecord.END, endReason));
+    log.debug("session {} ended: {}", id, endReason);
+    onEnded.accept(this);
+  }
+
+  private static void cancel(ScheduledFuture<?> f) {
+    if (f != null) {
+      f.cancel(false);
+    }
+  }
+
+  private AuditRecord record(String event, String reason) {
+    Instant now = audit.clock().instant();
+    return new AuditRecord(
+        now,
+        event,
+        id,
+        user,
+        proxy.name(),
+        proxy.target().toString(),
+        clientIp,
+        bytesUp,
+        bytesDown,
+        Duration.between(startedAt, now).toMillis(),
+        reason);
+  }
+}

@@ -1,0 +1,152 @@
+package dev.ferry.tunnel.relay;
+
+import dev.ferry.tunnel.Frame;
+import dev.ferry.tunnel.FrameCodec;
+import dev.ferry.tunnel.Protocol;
+import dev.ferry.tunnel.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * WebSocket side of a relay: decodes ferry.v1 frames; DATA goes to the TCP peer, EOF half-closes
+ * it, pings are answered, anything else binary-only ferry.v1 forbids ends the tunnel with 4400.
+ */
+final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(WebSocketRelayHandler.class);
+
+  private final Relay relay;
+  private int batch;
+
+  WebSocketRelayHandler(Relay relay) {
+    this.relay = relay;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof BinaryWebSocketFrame bin && bin.isFinalFragment()) {
+        onMessage(bin.content());
+      } else if (msg instanceof PingWebSocketFrame ping) {
+        if (!relay.closeFrameSent) {
+          ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()), ctx.voidPromise());
+        }
+      } else if (msg instanceof PongWebSocketFrame) {
+        // Keepalive answers carry nothing for the relay (and do not count as activity).
+      } else if (msg instanceof CloseWebSocketFrame close) {
+        relay.onCloseFrame(close.statusCode(), close.reasonText());
+      } else if (msg instanceof WebSocketFrame) {
+        if (!relay.closeFrameSent) {
+          relay.onProtocolError(
+              msg instanceof BinaryWebSocketFrame
+                  ? "fragmented messages are not allowed"
+                  : "only binary messages are allowed");
+        }
+      } else {
+        log.debug("{}: unexpected {}", ctx.channel(), msg.getClass().getSimpleName());
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void onMessage(ByteBuf message) {
+    if (relay.closeFrameSent || relay.terminating) {
+      return;
+    }
+    Frame frame;
+    try {
+      frame = FrameCodec.decode(message);
+    } catch (ProtocolException e) {
+      relay.onProtocolError(e.getMessage());
+      return;
+    }
+    if (frame instanceof Frame.Data data) {
+      ByteBuf payload = data.payload();
+      if (relay.eofReceived) {
+        payload.release();
+        relay.onProtocolError("DATA after EOF");
+        return;
+      }
+      int n = payload.readableBytes();
+      relay.receivedBytes += n;
+      batch += n;
+      if (relay.receivedBytes >= relay.nextAckAt) {
+        long ack = relay.receivedBytes;
+        relay.nextAckAt = ack + Protocol.ACK_INTERVAL_BYTES;
+        // Writes complete in order: once this one is written, everything up to ack is.
+        relay
+            .tcp
+            .write(payload)
+            .addListener(
+                (ChannelFutureListener)
+                    f -> {
+                      if (f.isSuccess()) {
+                        relay.sendAck(ack);
+                      }
+                    });
+      } else {
+        relay.tcp.write(payload, relay.tcp.voidPromise());
+      }
+    } else if (frame instanceof Frame.Eof eof) {
+      relay.onEofFrame(eof.totalBytes());
+    } else if (frame instanceof Frame.Ack ack) {
+      relay.peerAcked = Math.max(relay.peerAcked, ack.totalBytes());
+      relay.listener.controlFrame(frame);
+    } else if (frame != null) {
+      relay.listener.controlFrame(frame);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (batch > 0) {
+      int n = batch;
+      batch = 0;
+      relay.tcp.flush();
+      relay.listener.bytesFromTunnel(n);
+    }
+    if (!relay.terminating && (relay.eofReceived || relay.tcp.isWritable())) {
+      ctx.read();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable() && !relay.tcpInputDone && !relay.terminating) {
+      relay.tcp.read();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    relay.onWebSocketInactive();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof CorruptedWebSocketFrameException
+        || cause instanceof TooLongFrameException
+        || cause instanceof CorruptedFrameException) {
+      relay.onProtocolError(cause.getMessage());
+    } else {
+      log.debug("{}: {}", ctx.channel(), cause.toString());
+      ctx.close();
+    }
+  }
+}

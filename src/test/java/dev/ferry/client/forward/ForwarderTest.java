@@ -1,0 +1,119 @@
+package dev.ferry.client.forward;
+
+import static dev.ferry.testkit.GatewayFixture.ALICE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.Streams;
+import dev.ferry.testkit.TcpTarget;
+import dev.ferry.tunnel.TunnelError;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@Timeout(60)
+class ForwarderTest {
+  @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
+
+  record Closed(long up, long down, String reason) {}
+
+  static final class Recorder implements ForwarderListener {
+    final List<Closed> closed = new CopyOnWriteArrayList<>();
+    final List<String> refused = new CopyOnWriteArrayList<>();
+    final List<TunnelError> refusedErrors = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void connectionRefused(int localPort, TunnelError error, String detail) {
+      refused.add(detail);
+      refusedErrors.add(error);
+    }
+
+    @Override
+    public void connectionClosed(long bytesUp, long bytesDown, String reason) {
+      closed.add(new Closed(bytesUp, bytesDown, reason));
+    }
+  }
+
+  Forwarder forwarder(GatewayFixture.Running gw, String proxy, Recorder rec, String... tokens)
+      throws Exception {
+    Forwarder f =
+        fx.closeAfter(new Forwarder(gw.connector(), proxy, fx.tokens(tokens), "127.0.0.1", 0, rec));
+    f.start();
+    return f;
+  }
+
+  static Socket connect(Forwarder f) throws Exception {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
+    s.setSoTimeout(30_000);
+    return s;
+  }
+
+  @Nested
+  @DisplayName("half-close")
+  class HalfClose {
+    @Test
+    @DisplayName("client writes, shuts down output, then reads the whole reply")
+    void clientFirst() throws Exception {
+      TcpTarget target = fx.target(TcpTarget.digestAfterEof());
+      GatewayFixture.Running gw = fx.gateway().proxy("digest", target).start();
+      Recorder rec = new Recorder();
+      Forwarder f = forwarder(gw, "digest", rec, fx.token(ALICE));
+      int n = 3 * 1024 * 1024 + 17;
+      try (Socket s = connect(f)) {
+        Streams.writePattern(s.getOutputStream(), n);
+        s.shutdownOutput();
+        byte[] reply = s.getInputStream().readAllBytes();
+        assertThat(reply).hasSize(40);
+        assertThat(Arrays.copyOf(reply, 32)).isEqualTo(Streams.patternDigest(n));
+        assertThat(ByteBuffer.wrap(reply, 32, 8).getLong()).isEqualTo(n);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
+      assertThat(rec.closed.get(0)).isEqualTo(new Closed(n, 40, "completed"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> gw.audit("session.end").size() == 1);
+      JsonNode end = gw.audit("session.end").get(0);
+      assertThat(end.path("bytesUp").asLong()).isEqualTo(n);
+      assertThat(end.path("bytesDown").asLong()).isEqualTo(40);
+      assertThat(end.path("reason").asText()).isEqualTo("completed");
+      JsonNode start = gw.audit("session.start").get(0);
+      assertThat(start.path("sessionId").asText()).isEqualTo(end.path("sessionId").asText());
+      assertThat(start.path("user").asText()).isEqualTo(ALICE);
+      assertThat(gw.auditLines()).noneMatch(l -> l.contains("eyJ"));
+    }
+
+    @Test
+    @DisplayName("target half-closes first; the client still sends and the target reads it")
+    void targetFirst() throws Exception {
+      byte[] greeting = "hello from the target".getBytes(StandardCharsets.UTF_8);
+      TcpTarget target = fx.target(TcpTarget.greetThenHalfClose(greeting));
+      GatewayFixture.Running gw = fx.gateway().proxy("greet", target).start();
+      Recorder rec = new Recorder();
+      Forwarder f = forwarder(gw, "greet", rec, fx.token(ALICE));
+      try (Socket s = connect(f)) {
+        InputStream in = s.getInputStream();
+        assertThat(in.readAllBytes()).as(() -> "refused: " + rec.refused).isEqualTo(greeting);
+        OutputStream out = s.getOutputStream();
+        Streams.writePattern(out, 100_000);
+        s.shutdownOutput();
+        await().atMost(Duration.ofSeconds(10)).until(() -> target.received() == 100_000);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
+      assertThat(rec.closed.get(0).up()).isEqualTo(100_000);
+      assertThat(rec.closed.get(0).down()).isEqualTo(greeting.length);
+    }
+  }
+}

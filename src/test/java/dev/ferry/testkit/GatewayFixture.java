@@ -1,0 +1,352 @@
+package dev.ferry.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.client.auth.TokenSource;
+import dev.ferry.client.tls.ClientTls;
+import dev.ferry.client.tunnel.GatewayEndpoint;
+import dev.ferry.client.tunnel.TunnelConnector;
+import dev.ferry.gateway.GatewayServer;
+import dev.ferry.gateway.audit.AuditLog;
+import dev.ferry.gateway.auth.OidcTokenVerifier;
+import dev.ferry.gateway.auth.VerifierOptions;
+import dev.ferry.gateway.config.AccessRule;
+import dev.ferry.gateway.config.AuditSettings;
+import dev.ferry.gateway.config.GatewayConfig;
+import dev.ferry.gateway.config.IssuerSettings;
+import dev.ferry.gateway.config.Limits;
+import dev.ferry.gateway.config.ProxyConfig;
+import dev.ferry.gateway.config.ServerSettings;
+import dev.ferry.gateway.config.Target;
+import dev.ferry.gateway.config.TlsSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Boots the real world for a test class: an OIDC provider (mock-oauth2-server on 127.0.0.1), real
+ * gateways ({@link GatewayServer} on a free port, the real {@link OidcTokenVerifier}), real TCP
+ * targets, and clients. Everything a test creates through it is closed after the test.
+ *
+ * <pre>
+ * &#64;RegisterExtension static final GatewayFixture fx = new GatewayFixture();
+ *
+ * TcpTarget echo = fx.target(TcpTarget.echo());
+ * GatewayFixture.Running gw = fx.gateway().proxy("echo", echo).start();
+ * Tunnel t = gw.connector().open("echo", fx.token("alice@example.com")).get();
+ * gw.audit();            // parsed audit records
+ * gw.metrics();          // Prometheus text
+ * </pre>
+ */
+public final class GatewayFixture
+    implements BeforeAllCallback, AfterAllCallback, AfterEachCallback {
+  public static final String ISSUER_ID = "ferry";
+  public static final String AUDIENCE = "ferry-gateway";
+  public static final String ALICE = "alice@example.com";
+  public static final String BOB = "bob@example.com";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private MockOAuth2Server oauth;
+  private final TestClock verifierClock = new TestClock();
+  private final Deque<AutoCloseable> perTest = new ArrayDeque<>();
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    oauth = new MockOAuth2Server();
+    oauth.start(InetAddress.getByName("127.0.0.1"), 0);
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) throws Exception {
+    verifierClock.reset();
+    AutoCloseable c;
+    while ((c = perTest.pollFirst()) != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // best effort: the next resource still gets closed
+      }
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    oauth.shutdown();
+  }
+
+  /** Closes {@code c} after the current test (last registered, first closed). */
+  public <T extends AutoCloseable> T closeAfter(T c) {
+    perTest.addFirst(c);
+    return c;
+  }
+
+  public MockOAuth2Server oauth() {
+    return oauth;
+  }
+
+  /** The issuer URL, always through 127.0.0.1 (the mock names itself by the request's Host). */
+  public String issuer() {
+    return issuer(ISSUER_ID);
+  }
+
+  public String issuer(String id) {
+    return "http://127.0.0.1:" + oauth.baseUrl().port() + "/" + id;
+  }
+
+  /** The clock the gateway's verifier checks exp/nbf with; reset after each test. */
+  public TestClock verifierClock() {
+    return verifierClock;
+  }
+
+  /** A valid ID token (1 h) for {@code email} in {@code groups}. */
+  public String token(String email, String... groups) {
+    Map<String, Object> claims = new HashMap<>();
+    claims.put("email", email);
+    claims.put("groups", List.of(groups));
+    return token(ISSUER_ID, AUDIENCE, claims);
+  }
+
+  /** A token from issuer {@code issuerId} for {@code audience} with these claims (1 h). */
+  public String token(String issuerId, String audience, Map<String, ?> claims) {
+    Map<String, Object> all = new HashMap<>(claims);
+    all.putIfAbsent("sub", "sub-" + claims.get("email"));
+    all.put("aud", List.of(audience));
+    // anyToken counts the duration's milliseconds as seconds (TOOLCHAIN.md): one hour.
+    return oauth.anyToken(HttpUrl.get(issuer(issuerId)), all, Duration.ofMillis(3600)).serialize();
+  }
+
+  /** A token source that hands out {@code tokens} in turn (the last one forever). */
+  public CountingTokenSource tokens(String... tokens) {
+    return new CountingTokenSource(List.of(tokens));
+  }
+
+  /** Starts a TCP target closed after the test. */
+  public TcpTarget target(TcpTarget.Behavior behavior) throws IOException {
+    return closeAfter(TcpTarget.start(behavior));
+  }
+
+  public GatewayBuilder gateway() {
+    return new GatewayBuilder();
+  }
+
+  /** Limits with no caps, long timeouts, a 5 s connect timeout, sessions not bound to tokens. */
+  public static Limits relaxed() {
+    return new Limits(
+        0, 0, Duration.ofMinutes(30), Duration.ofHours(12), Duration.ofSeconds(5), false);
+  }
+
+  /** Configures and starts one gateway. */
+  public final class GatewayBuilder {
+    private final List<ProxyConfig> proxies = new ArrayList<>();
+    private TlsSettings tls;
+    private List<String> origins = List.of();
+
+    /** A proxy alice (and group dba) may reach, with {@link #relaxed()} limits. */
+    public GatewayBuilder proxy(String name, TcpTarget target) {
+      return proxy(name, target.address(), relaxed());
+    }
+
+    public GatewayBuilder proxy(String name, TcpTarget target, Limits limits) {
+      return proxy(name, target.address(), limits);
+    }
+
+    public GatewayBuilder proxy(String name, String target, Limits limits) {
+      return proxy(name, target, limits, new AccessRule(Set.of(ALICE), Set.of("dba")));
+    }
+
+    public GatewayBuilder proxy(String name, String target, Limits limits, AccessRule allow) {
+      proxies.add(
+          new ProxyConfig(
+              name,
+              "test proxy " + name,
+              Target.parse(target),
+              "tcp",
+              List.of("test"),
+              allow,
+              limits));
+      return this;
+    }
+
+    public GatewayBuilder tls(TlsSettings tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    public GatewayBuilder allowedOrigins(String... origins) {
+      this.origins = List.of(origins);
+      return this;
+    }
+
+    public GatewayConfig config() {
+      return new GatewayConfig(
+          new ServerSettings("test-gateway", "127.0.0.1", 0, null, tls, origins),
+          List.of(
+              new IssuerSettings(
+                  issuer(),
+                  List.of(AUDIENCE),
+                  "ferry-cli",
+                  List.of("openid", "email"),
+                  null,
+                  null)),
+          new AuditSettings(null),
+          proxies);
+    }
+
+    public Running start() throws Exception {
+      return new Running(config());
+    }
+  }
+
+  /** A started gateway and what a test inspects of it. */
+  public final class Running implements AutoCloseable {
+    private final GatewayServer server;
+    private final OidcTokenVerifier verifier;
+    private final PrometheusMeterRegistry registry =
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final List<String> auditLines = new CopyOnWriteArrayList<>();
+    private final InetSocketAddress address;
+    private final GatewayEndpoint endpoint;
+    private TunnelConnector connector;
+    private boolean stopped;
+
+    Running(GatewayConfig config) throws Exception {
+      verifier =
+          new OidcTokenVerifier(
+              config.issuers(), VerifierOptions.defaults().withClock(verifierClock));
+      AuditLog audit = new AuditLog(Clock.systemUTC(), List.of(auditLines::add));
+      server = new GatewayServer(config, 0, verifier, registry, audit, Clock.systemUTC());
+      address = server.start();
+      endpoint = GatewayEndpoint.parse(server.scheme() + "://127.0.0.1:" + address.getPort());
+      closeAfter(this);
+    }
+
+    public GatewayServer server() {
+      return server;
+    }
+
+    public int port() {
+      return address.getPort();
+    }
+
+    /** http(s)://127.0.0.1:PORT */
+    public String url() {
+      return endpoint.baseUri().toString();
+    }
+
+    public GatewayEndpoint endpoint() {
+      return endpoint;
+    }
+
+    public PrometheusMeterRegistry registry() {
+      return registry;
+    }
+
+    /** A connector to this gateway (plain HTTP; use {@link #connector(ClientTls)} for TLS). */
+    public synchronized TunnelConnector connector() {
+      if (connector == null) {
+        connector = connector(null);
+      }
+      return connector;
+    }
+
+    public TunnelConnector connector(ClientTls tls) {
+      return closeAfter(new TunnelConnector(endpoint, tls));
+    }
+
+    public List<String> auditLines() {
+      return List.copyOf(auditLines);
+    }
+
+    /** Audit records parsed, in order. */
+    public List<JsonNode> audit() {
+      List<JsonNode> out = new ArrayList<>();
+      for (String line : auditLines) {
+        try {
+          out.add(JSON.readTree(line));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      return out;
+    }
+
+    /** Audit records of one event type. */
+    public List<JsonNode> audit(String event) {
+      return audit().stream().filter(n -> n.path("event").asText().equals(event)).toList();
+    }
+
+    public String metrics() {
+      return registry.scrape();
+    }
+
+    /** Drains with {@code deadline} and waits for the event loops. */
+    public void stop(Duration deadline) throws InterruptedException {
+      if (!stopped) {
+        stopped = true;
+        server.stop(deadline);
+        server.awaitTermination();
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      stop(Duration.ofMillis(300));
+      verifier.close();
+    }
+  }
+
+  /** A {@link TokenSource} for tests: fixed tokens, counting calls and invalidations. */
+  public static final class CountingTokenSource implements TokenSource {
+    private final List<String> tokens;
+    private final AtomicInteger calls = new AtomicInteger();
+    private final List<String> invalidated = new CopyOnWriteArrayList<>();
+
+    CountingTokenSource(List<String> tokens) {
+      this.tokens = tokens;
+    }
+
+    @Override
+    public String token() {
+      int i = calls.getAndIncrement();
+      return tokens.get(Math.min(i, tokens.size() - 1));
+    }
+
+    @Override
+    public void invalidate(String token) {
+      invalidated.add(token);
+    }
+
+    @Override
+    public String describe() {
+      return "test tokens";
+    }
+
+    public int calls() {
+      return calls.get();
+    }
+
+    public List<String> invalidated() {
+      return invalidated;
+    }
+  }
+}

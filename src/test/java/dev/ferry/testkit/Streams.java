@@ -1,0 +1,80 @@
+package dev.ferry.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/** Deterministic byte streams and their digests, for transfer tests. */
+public final class Streams {
+  private static final int BLOCK = 64 * 1024;
+  private static final byte[] PATTERN = new byte[BLOCK * 4 + 7];
+
+  static {
+    long x = 0x9E3779B97F4A7C15L;
+    for (int i = 0; i < PATTERN.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 7;
+      x ^= x << 17;
+      PATTERN[i] = (byte) x;
+    }
+  }
+
+  private Streams() {}
+
+  /** Writes {@code count} bytes of the repeating pseudo-random pattern. */
+  public static void writePattern(OutputStream out, long count) throws IOException {
+    long left = count;
+    int offset = 0;
+    while (left > 0) {
+      int n = (int) Math.min(BLOCK, left);
+      if (offset + n > PATTERN.length) {
+        offset = 0;
+      }
+      out.write(PATTERN, offset, n);
+      offset += n;
+      left -= n;
+    }
+    out.flush();
+  }
+
+  /** The SHA-256 of what {@link #writePattern} writes for {@code count}. */
+  public static byte[] patternDigest(long count) {
+    MessageDigest md = sha256();
+    long left = count;
+    int offset = 0;
+    while (left > 0) {
+      int n = (int) Math.min(BLOCK, left);
+      if (offset + n > PATTERN.length) {
+        offset = 0;
+      }
+      md.update(PATTERN, offset, n);
+      offset += n;
+      left -= n;
+    }
+    return md.digest();
+  }
+
+  /** Reads to EOF, hashing; returns the digest, and the count in {@code count[0]}. */
+  public static byte[] digest(InputStream in, long[] count) throws IOException {
+    MessageDigest md = sha256();
+    byte[] buf = new byte[256 * 1024];
+    int n;
+    long total = 0;
+    while ((n = in.read(buf)) >= 0) {
+      md.update(buf, 0, n);
+      total += n;
+    }
+    count[0] = total;
+    return md.digest();
+  }
+
+  public static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
