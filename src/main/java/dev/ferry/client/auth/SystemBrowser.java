@@ -1,6 +1,5 @@
 package dev.ferry.client.auth;
 
-import java.awt.Desktop;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
@@ -8,7 +7,9 @@ import java.util.Locale;
 
 /**
  * Best effort at showing a URL in the user's browser. It may well fail (SSH session, container, no
- * desktop): callers always print the URL too, so this only reports whether it tried.
+ * desktop): callers always print the URL too, so this only reports whether it tried. It uses the
+ * OS's own opener rather than AWT so that the headless core never starts a GUI toolkit (the desktop
+ * app opens pages through JavaFX's HostServices).
  */
 public final class SystemBrowser {
 
@@ -24,22 +25,10 @@ public final class SystemBrowser {
       if (!scheme.equals("http") && !scheme.equals("https")) {
         return false; // only web pages: never hand the OS an arbitrary file or scheme to open
       }
-      return viaDesktop(uri) || viaCommand(uri);
+      return viaCommand(uri);
     } catch (RuntimeException | LinkageError e) {
       return false;
     }
-  }
-
-  private static boolean viaDesktop(URI uri) {
-    try {
-      if (Desktop.isDesktopSupported() && Desktop.getDesktop().isSupported(Desktop.Action.BROWSE)) {
-        Desktop.getDesktop().browse(uri);
-        return true;
-      }
-    } catch (IOException | RuntimeException | LinkageError e) {
-      // headless AWT, no GTK, no default browser: try the OS's opener next
-    }
-    return false;
   }
 
   private static boolean viaCommand(URI uri) {
