@@ -1,6 +1,7 @@
 package dev.ferry.cli;
 
 import dev.ferry.gateway.GatewayServer;
+import dev.ferry.gateway.advertise.MdnsAdvertiser;
 import dev.ferry.gateway.audit.AuditLog;
 import dev.ferry.gateway.auth.OidcTokenVerifier;
 import dev.ferry.gateway.config.ConfigException;
@@ -76,8 +77,24 @@ final class GatewayCommand implements Callable<Integer> {
                 + ": "
                 + e.getMessage());
       }
+      MdnsAdvertiser advertiser =
+          advertise
+              ? MdnsAdvertiser.startForGateway(
+                  cfg.gateway(), bound.getPort(), VersionProvider.version())
+              : null;
+      if (advertiser != null && !advertiser.active()) {
+        err.println("ferry: not advertising on the LAN: " + advertiser.reason().orElse("unknown"));
+        err.flush();
+      }
       Signals.onTermination(
           () -> {
+            // Stop announcing while draining, in parallel: closing JmDNS takes up to 3 s and
+            // the whole stop must fit in 8 s.
+            if (advertiser != null) {
+              Thread mdnsClose = new Thread(advertiser::close, "ferry-mdns-stop");
+              mdnsClose.setDaemon(true);
+              mdnsClose.start();
+            }
             try {
               server.stop(GatewayServer.DEFAULT_STOP_DEADLINE);
             } catch (InterruptedException e) {
