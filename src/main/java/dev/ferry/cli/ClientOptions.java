@@ -51,6 +51,7 @@ final class ClientOptions {
   private GatewayEndpoint endpoint;
   private ClientTls tls;
   private GatewayApi api;
+  private TokenSource tokens;
 
   /** The gateway: --gateway, else $FERRY_GATEWAY, else the last login. */
   GatewayEndpoint endpoint() {
@@ -101,9 +102,16 @@ final class ClientOptions {
     return api;
   }
 
-  /** Where tokens come from, in DESIGN's order; the stored login is looked up only if needed. */
+  /**
+   * Where tokens come from, in DESIGN's order; the stored login is looked up only if needed. One
+   * source per command, so the token {@code ferry connect} checked the proxy list with serves its
+   * tunnels too (a --token-command runs once per fresh token, not once per use).
+   */
   TokenSource tokens() {
-    return TokenSources.resolve(tokenFile, tokenCommand, System.getenv(), this::storedLogin);
+    if (tokens == null) {
+      tokens = TokenSources.resolve(tokenFile, tokenCommand, System.getenv(), this::storedLogin);
+    }
+    return tokens;
   }
 
   private TokenSource storedLogin() {

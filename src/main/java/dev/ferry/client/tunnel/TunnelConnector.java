@@ -181,18 +181,19 @@ public final class TunnelConnector implements AutoCloseable {
     return result;
   }
 
+  /** Worded like {@code GatewayApi}'s failures, so `ferry stdio` and `ferry list` read the same. */
   private String connectFailure(Throwable cause) {
     String where = endpoint.host() + ":" + endpoint.port();
     if (cause instanceof ConnectTimeoutException) {
-      return "connect to " + where + " timed out";
+      return "gateway unreachable: " + where + " timed out";
     }
     if (cause instanceof UnknownHostException) {
-      return "unknown host: " + endpoint.host();
+      return "gateway unreachable: unknown host " + endpoint.host();
     }
     if (cause instanceof ConnectException) {
-      return "connection refused: " + where;
+      return "gateway unreachable: connection refused by " + where;
     }
-    return "cannot reach " + where + ": " + cause.getMessage();
+    return "gateway unreachable: " + where + ": " + cause.getMessage();
   }
 
   @Override

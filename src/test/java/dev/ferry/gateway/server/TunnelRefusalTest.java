@@ -8,20 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.PlainJWT;
-import com.nimbusds.jwt.SignedJWT;
 import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
+import dev.ferry.testkit.ForgedTokens;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.TunnelError;
@@ -35,7 +26,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -104,28 +94,7 @@ class TunnelRefusalTest {
     assertThat(target.accepted()).isZero();
   }
 
-  static RSAKey issuerKey() throws Exception {
-    String jwks =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(fx.oauth().jwksUrl(ISSUER_ID).toString()))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    return (RSAKey) JWKSet.parse(jwks).getKeys().get(0);
-  }
-
-  static JWTClaimsSet claims() {
-    Instant now = Instant.now();
-    return new JWTClaimsSet.Builder()
-        .issuer(fx.issuer())
-        .audience(AUDIENCE)
-        .subject("mallory")
-        .claim("email", ALICE)
-        .issueTime(Date.from(now))
-        .expirationTime(Date.from(now.plusSeconds(3600)))
-        .build();
-  }
+  static final ForgedTokens forged = new ForgedTokens(fx);
 
   @Nested
   @DisplayName("401: the token")
@@ -173,8 +142,7 @@ class TunnelRefusalTest {
 
     @Test
     void algNone() throws Exception {
-      String token = new PlainJWT(claims()).serialize();
-      TunnelRefusedException e = refused("db", token);
+      TunnelRefusedException e = refused("db", forged.algNone(ALICE));
       assertThat(e.error()).isEqualTo(TunnelError.UNAUTHENTICATED);
       assertThat(target.accepted()).isZero();
     }
@@ -182,35 +150,21 @@ class TunnelRefusalTest {
     @Test
     @DisplayName("HS256 signed with the issuer's RSA public key")
     void hmacWithPublicKey() throws Exception {
-      RSAKey pub = issuerKey();
-      byte[] secret = pub.toPublicJWK().toJSONString().getBytes();
-      SignedJWT jwt =
-          new SignedJWT(
-              new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(pub.getKeyID()).build(), claims());
-      jwt.sign(new MACSigner(java.util.Arrays.copyOf(secret, Math.max(32, secret.length))));
-      TunnelRefusedException e = refused("db", jwt.serialize());
+      TunnelRefusedException e = refused("db", forged.hmacWithPublicKey(ALICE));
       assertThat(e.error()).isEqualTo(TunnelError.UNAUTHENTICATED);
       assertThat(target.accepted()).isZero();
     }
 
     @Test
     void tamperedSignature() throws Exception {
-      String token = fx.token(ALICE);
-      String[] parts = token.split("\\.");
-      char last = parts[2].charAt(5);
-      parts[2] = parts[2].substring(0, 5) + (last == 'A' ? 'B' : 'A') + parts[2].substring(6);
-      TunnelRefusedException e = refused("db", String.join(".", parts));
+      TunnelRefusedException e = refused("db", ForgedTokens.tampered(fx.token(ALICE)));
       assertThat(e.error()).isEqualTo(TunnelError.UNAUTHENTICATED);
       assertThat(target.accepted()).isZero();
     }
 
     @Test
     void unknownKid() throws Exception {
-      RSAKey rogue = new RSAKeyGenerator(2048).keyID("rogue").generate();
-      SignedJWT jwt =
-          new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rogue").build(), claims());
-      jwt.sign(new RSASSASigner(rogue));
-      TunnelRefusedException e = refused("db", jwt.serialize());
+      TunnelRefusedException e = refused("db", forged.unknownKid(ALICE));
       assertThat(e.error()).isEqualTo(TunnelError.UNAUTHENTICATED);
       assertThat(target.accepted()).isZero();
     }
