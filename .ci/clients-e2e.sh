@@ -5,7 +5,8 @@
 #   redis-cli -> ferry connect -> gateway -> redis-server
 # plus refusals (exit codes and one-line reasons) and a SIGTERM drain. Everything listens on
 # 127.0.0.1 and everything started here is stopped on exit. Needs target/ferry.jar,
-# target/test-classes and target/test-classpath.txt (see .ci/run).
+# target/test-classes and target/test-classpath.txt (see .ci/run). Background jobs of a script
+# ignore SIGINT, so forwarders are stopped with SIGTERM here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JAR="$PWD/target/ferry.jar"
@@ -150,13 +151,13 @@ if wait_for "$W/connect-pg.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> pg' 30; then
   LP=$(sed -nE 's/^forwarding 127\.0\.0\.1:([0-9]+) -> pg.*/\1/p' "$W/connect-pg.log")
   out=$(psql -h 127.0.0.1 -p "$LP" -U postgres -d postgres -Atc "select 41 + 1" 2>&1)
   if [ "$out" = "42" ]; then pass "psql through ferry connect"; else fail "psql: $out"; fi
-  out=$(psql -h 127.0.0.1 -p "$LP" -U postgres -d postgres -Atc \
+  out=$(psql -h 127.0.0.1 -p "$LP" -U postgres -d postgres -qAtc \
     "create table t(x text); insert into t select repeat('x', 1000) from generate_series(1, 5000); select count(*), sum(length(x)) from t" 2>&1)
   if [ "$out" = "5000|5000000" ]; then pass "psql bulk insert/select through ferry connect"; else fail "psql bulk: $out"; fi
 else
   fail "ferry connect pg did not start"
 fi
-kill -INT $CPID 2>/dev/null; wait $CPID 2>/dev/null
+kill -TERM $CPID 2>/dev/null; wait $CPID 2>/dev/null
 
 # --- ssh through ferry stdio as ProxyCommand -----------------------------------------------
 out=$(FERRY_TOKEN=$ALICE timeout 60 ssh -i "$W/id" -p 22 \
@@ -188,7 +189,7 @@ if wait_for "$W/connect-redis.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> redis' 30
 else
   fail "ferry connect redis did not start"
 fi
-kill -INT $CPID 2>/dev/null; wait $CPID 2>/dev/null
+kill -TERM $CPID 2>/dev/null; wait $CPID 2>/dev/null
 
 # --- refusals: exit code and one line naming the reason ----------------------------------------
 expect_refusal() { # name expected_exit pattern -- command...
