@@ -160,9 +160,12 @@ public final class StdioBridge implements AutoCloseable {
       process = p;
       pool.execute(() -> socketToStdin(p));
       CompletableFuture<Void> down = CompletableFuture.runAsync(() -> stdoutToSocket(p), pool);
-      pool.execute(() -> captureStderr(p));
+      CompletableFuture<Void> errDone = CompletableFuture.runAsync(() -> captureStderr(p), pool);
+      // Exit is reported only once stdout was delivered and stderr fully read, so a caller that
+      // saw the exit also sees everything the process wrote.
       p.onExit()
-          .thenCombine(down, (proc, ignored) -> proc.exitValue())
+          .thenCombine(
+              down.thenCombine(errDone, (a, b) -> null), (proc, ignored) -> proc.exitValue())
           .whenComplete(
               (code, err) -> {
                 // the program is gone and all it wrote was delivered: the connection ends
@@ -215,7 +218,7 @@ public final class StdioBridge implements AutoCloseable {
       }
     }
 
-    /** The exit code if the process has exited and its stdout was delivered. */
+    /** The exit code if the process has exited and its stdout and stderr were drained. */
     public OptionalInt exitCode() {
       Integer code = exit.getNow(null);
       return code == null ? OptionalInt.empty() : OptionalInt.of(code);
