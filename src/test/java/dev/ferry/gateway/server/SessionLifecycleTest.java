@@ -59,7 +59,8 @@ class SessionLifecycleTest {
         } else if (msg instanceof CloseWebSocketFrame c) {
           closeReason = c.reasonText();
           closeCode.complete(c.statusCode());
-          ctx.writeAndFlush(new CloseWebSocketFrame(c.statusCode(), null)).addListener(x -> ctx.close());
+          ctx.writeAndFlush(new CloseWebSocketFrame(c.statusCode(), null))
+              .addListener(x -> ctx.close());
         }
       } finally {
         ReferenceCountUtil.release(msg);
@@ -79,11 +80,14 @@ class SessionLifecycleTest {
 
   static Observer observe(Tunnel t) {
     Observer o = new Observer();
-    t.channel().eventLoop().execute(() -> {
-      t.channel().pipeline().addLast(o);
-      t.channel().pipeline().remove("handshake");
-      t.channel().read();
-    });
+    t.channel()
+        .eventLoop()
+        .execute(
+            () -> {
+              t.channel().pipeline().addLast(o);
+              t.channel().pipeline().remove("handshake");
+              t.channel().read();
+            });
     return o;
   }
 
@@ -92,11 +96,14 @@ class SessionLifecycleTest {
   }
 
   @Test
-  @DisplayName("50 parallel opens against maxSessions 3: exactly 3 open, 47 get 429; slots come back")
+  @DisplayName(
+      "50 parallel opens against maxSessions 3: exactly 3 open, 47 get 429; slots come back")
   void parallelLimit() throws Exception {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw =
-        fx.gateway().proxy("capped", target, limits(3, 0, Duration.ofMinutes(5), Duration.ofHours(1))).start();
+        fx.gateway()
+            .proxy("capped", target, limits(3, 0, Duration.ofMinutes(5), Duration.ofHours(1)))
+            .start();
     String token = fx.token(ALICE);
     List<CompletableFuture<Tunnel>> opens = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
@@ -108,13 +115,15 @@ class SessionLifecycleTest {
       try {
         open.add(f.get(30, TimeUnit.SECONDS));
       } catch (ExecutionException e) {
-        assertThat(((TunnelRefusedException) e.getCause()).error()).isEqualTo(TunnelError.LIMIT_REACHED);
+        assertThat(((TunnelRefusedException) e.getCause()).error())
+            .isEqualTo(TunnelError.LIMIT_REACHED);
         limited++;
       }
     }
     assertThat(open).hasSize(3);
     assertThat(limited).isEqualTo(47);
-    assertThat(gw.metrics()).contains("ferry_sessions_total{proxy=\"capped\",result=\"limit-reached\"} 47.0");
+    assertThat(gw.metrics())
+        .contains("ferry_sessions_total{proxy=\"capped\",result=\"limit-reached\"} 47.0");
     assertThat(gw.metrics()).contains("ferry_sessions_active{proxy=\"capped\"} 3.0");
     open.forEach(Tunnel::close);
     await().atMost(Duration.ofSeconds(10)).until(() -> gw.audit("session.end").size() == 3);
@@ -131,17 +140,21 @@ class SessionLifecycleTest {
   void idle() throws Exception {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw =
-        fx.gateway().proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1))).start();
+        fx.gateway()
+            .proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)))
+            .start();
     gw.connector().keepaliveInterval(Duration.ofMillis(50));
     Tunnel t = gw.connector().open("idle", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
     long start = System.nanoTime();
     Observer o = observe(t);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4408);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(250));
     assertThat(o.sawNotice(NoticeCode.CLOSING)).isTrue();
     await().atMost(Duration.ofSeconds(5)).until(() -> gw.audit("session.end").size() == 1);
     assertThat(gw.audit("session.end").get(0).path("reason").asText()).isEqualTo("idle-timeout");
-    assertThat(gw.metrics()).contains("ferry_sessions_total{proxy=\"idle\",result=\"idle-timeout\"} 1.0");
+    assertThat(gw.metrics())
+        .contains("ferry_sessions_total{proxy=\"idle\",result=\"idle-timeout\"} 1.0");
   }
 
   @Test
@@ -149,18 +162,24 @@ class SessionLifecycleTest {
   void steadyData() throws Exception {
     TcpTarget target = fx.target(TcpTarget.echo());
     GatewayFixture.Running gw =
-        fx.gateway().proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1))).start();
+        fx.gateway()
+            .proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)))
+            .start();
     Tunnel t = gw.connector().open("idle", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
     Observer o = observe(t);
     long end = System.nanoTime() + Duration.ofMillis(1200).toNanos();
     int sent = 0;
     while (System.nanoTime() < end) {
       t.channel()
-          .writeAndFlush(new BinaryWebSocketFrame(FrameCodec.data(t.channel().alloc(), Unpooled.wrappedBuffer(new byte[] {1}))))
+          .writeAndFlush(
+              new BinaryWebSocketFrame(
+                  FrameCodec.data(t.channel().alloc(), Unpooled.wrappedBuffer(new byte[] {1}))))
           .sync();
       sent++;
       int want = sent;
-      await().atMost(Duration.ofSeconds(5)).until(() -> o.frames.stream().filter(f -> f instanceof Frame.Data).count() >= want);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> o.frames.stream().filter(f -> f instanceof Frame.Data).count() >= want);
     }
     assertThat(o.closeCode).isNotDone();
     t.close();
@@ -171,7 +190,9 @@ class SessionLifecycleTest {
   void maxDuration() throws Exception {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw =
-        fx.gateway().proxy("short", target, limits(0, 0, Duration.ofMinutes(5), Duration.ofMillis(400))).start();
+        fx.gateway()
+            .proxy("short", target, limits(0, 0, Duration.ofMinutes(5), Duration.ofMillis(400)))
+            .start();
     Tunnel t = gw.connector().open("short", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
     Observer o = observe(t);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4409);
@@ -180,7 +201,8 @@ class SessionLifecycleTest {
   }
 
   @Test
-  @DisplayName("draining: NOTICE, readyz 503, new tunnels 503, then 4503 and session.end within the deadline")
+  @DisplayName(
+      "draining: NOTICE, readyz 503, new tunnels 503, then 4503 and session.end within the deadline")
   void draining() throws Exception {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
@@ -201,14 +223,19 @@ class SessionLifecycleTest {
     await().atMost(Duration.ofSeconds(2)).until(() -> o.sawNotice(NoticeCode.DRAINING));
     HttpResponse<String> ready =
         HttpClient.newHttpClient()
-            .send(HttpRequest.newBuilder(URI.create(gw.url() + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+            .send(
+                HttpRequest.newBuilder(URI.create(gw.url() + "/readyz")).build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(ready.statusCode()).isEqualTo(503);
     ExecutionException refused =
         org.junit.jupiter.api.Assertions.assertThrows(
-            ExecutionException.class, () -> gw.connector().open("db", token).get(10, TimeUnit.SECONDS));
-    assertThat(((TunnelRefusedException) refused.getCause()).error()).isEqualTo(TunnelError.DRAINING);
+            ExecutionException.class,
+            () -> gw.connector().open("db", token).get(10, TimeUnit.SECONDS));
+    assertThat(((TunnelRefusedException) refused.getCause()).error())
+        .isEqualTo(TunnelError.DRAINING);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4503);
-    assertThat(Duration.ofNanos(stopped.get(10, TimeUnit.SECONDS))).isLessThan(Duration.ofMillis(3500));
+    assertThat(Duration.ofNanos(stopped.get(10, TimeUnit.SECONDS)))
+        .isLessThan(Duration.ofMillis(3500));
     assertThat(gw.audit("session.end")).hasSize(1);
     assertThat(gw.audit("session.end").get(0).path("reason").asText()).isEqualTo("draining");
   }
