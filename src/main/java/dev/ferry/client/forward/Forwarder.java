@@ -270,7 +270,8 @@ public final class Forwarder implements AutoCloseable {
 
     @Override
     public void tcpClosed(Throwable cause) {
-      reason("client-closed");
+      reason(cause == null ? "client-closed" : "client-closed: " + cause.getMessage());
+      log.debug("local connection failed", cause);
       relay.closeTunnel(1001, "client went away");
     }
 

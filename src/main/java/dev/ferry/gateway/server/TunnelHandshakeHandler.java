@@ -293,11 +293,13 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
           gw.metrics().setupTime(System.nanoTime() - o.startNanos);
           client.pipeline().remove(HttpRouteHandler.class);
           client.pipeline().remove(this);
-          client.writeAndFlush(
+          // SESSION goes out first, but only after session.start is audited.
+          client.write(
               new BinaryWebSocketFrame(FrameCodec.session(client.alloc(), session.sessionFrame())),
               client.voidPromise());
           gw.added(session);
           session.start(new Relay(client, upstream, session));
+          client.flush();
         });
   }
 

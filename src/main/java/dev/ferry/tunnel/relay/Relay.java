@@ -229,8 +229,12 @@ public final class Relay {
     }
   }
 
-  private void checkFinished() {
-    if (!finished && eofSent && tcpOutputShut) {
+  /**
+   * Done when both EOFs went through and the peer acknowledged every byte sent: only then has it
+   * written everything to its own TCP peer, so closing cannot cut data still in flight.
+   */
+  void checkFinished() {
+    if (!finished && eofSent && tcpOutputShut && peerAcked >= sentBytes) {
       finished = true;
       if (!terminating) {
         listener.bothDirectionsDone();

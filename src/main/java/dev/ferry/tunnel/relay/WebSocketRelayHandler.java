@@ -105,6 +105,7 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
     } else if (frame instanceof Frame.Ack ack) {
       relay.peerAcked = Math.max(relay.peerAcked, ack.totalBytes());
       relay.listener.controlFrame(frame);
+      relay.checkFinished();
     } else if (frame != null) {
       relay.listener.controlFrame(frame);
     }

@@ -1,0 +1,119 @@
+package dev.ferry.client.forward;
+
+import static dev.ferry.testkit.GatewayFixture.ALICE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.Streams;
+import dev.ferry.testkit.TcpTarget;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** 1 GiB each way through one tunnel, checked by SHA-256, and the same over a bare socket. */
+class ThroughputTest {
+  @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
+
+  /**
+   * 1 GiB each way; paranoid leak detection (the surefire default) records every buffer's accesses
+   * and makes that take many minutes on two shared cores, so under it the default is 64 MiB. Run
+   * with -Dio.netty.leakDetection.level=disabled for the full GiB (or set ferry.throughput.bytes).
+   */
+  static final long SIZE =
+      Long.getLong(
+          "ferry.throughput.bytes",
+          "paranoid".equalsIgnoreCase(System.getProperty("io.netty.leakDetection.level"))
+              ? 64L << 20
+              : 1L << 30);
+
+  /** Sends SIZE pattern bytes and half-closes while reading SIZE bytes + the target's digest. */
+  static final java.util.List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  static GatewayFixture.Running current;
+
+  static double transfer(int port) throws Exception {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+      s.setSoTimeout(60_000);
+      long start = System.nanoTime();
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  Streams.writePattern(s.getOutputStream(), SIZE);
+                  s.shutdownOutput();
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
+      MessageDigest md = Streams.sha256();
+      InputStream in = s.getInputStream();
+      byte[] buf = new byte[256 * 1024];
+      long left = SIZE;
+      while (left > 0) {
+        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+        if (n < 0) {
+          Thread.sleep(500);
+          throw new AssertionError(
+              "EOF after "
+                  + (SIZE - left)
+                  + " bytes; forwarder: "
+                  + reasons
+                  + "; audit: "
+                  + (current == null ? "" : current.auditLines()));
+        }
+        md.update(buf, 0, n);
+        left -= n;
+      }
+      byte[] targetDigest = in.readAllBytes();
+      writer.get(60, TimeUnit.SECONDS);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      byte[] expected = Streams.patternDigest(SIZE);
+      assertThat(md.digest()).as("bytes target → client").isEqualTo(expected);
+      assertThat(Arrays.copyOf(targetDigest, 32)).as("bytes client → target").isEqualTo(expected);
+      return SIZE / (1024.0 * 1024.0) / seconds;
+    }
+  }
+
+  @Test
+  @Timeout(300)
+  @DisplayName("1 GiB each way through forwarder → gateway → target, SHA-256 equal both ways")
+  void oneGibEachWay() throws Exception {
+    TcpTarget target = fx.target(TcpTarget.sourceAndDigest(SIZE));
+    GatewayFixture.Running gw = fx.gateway().proxy("bulk", target).start();
+    Forwarder f =
+        fx.closeAfter(
+            new Forwarder(
+                gw.connector(),
+                "bulk",
+                fx.tokens(fx.token(ALICE)),
+                "127.0.0.1",
+                0,
+                new ForwarderListener() {
+                  @Override
+                  public void connectionClosed(long up, long down, String reason) {
+                    reasons.add(up + "/" + down + " " + reason);
+                  }
+                }));
+    current = gw;
+    f.start();
+    double tunnel = transfer(f.port());
+
+    current = null;
+    TcpTarget direct = fx.target(TcpTarget.sourceAndDigest(SIZE));
+    double raw = transfer(direct.port());
+    System.out.printf(
+        "throughput, %d MiB each way at once: tunnel %.0f MiB/s per direction, raw loopback %.0f MiB/s%n",
+        SIZE >> 20, tunnel, raw);
+    assertThat(f.stats().bytesUp()).isEqualTo(SIZE);
+  }
+}
