@@ -21,6 +21,7 @@ public final class GatewayContext {
   private final GatewayMetrics metrics;
   private final AuditLog audit;
   private final SessionLimiter limiter = new SessionLimiter();
+  private final UpstreamResolver resolver = new UpstreamResolver();
   private final Transport transport;
   private final Map<String, TunnelSession> sessions = new ConcurrentHashMap<>();
   private volatile boolean draining;
@@ -67,6 +68,10 @@ public final class GatewayContext {
 
   public SessionLimiter limiter() {
     return limiter;
+  }
+
+  UpstreamResolver resolver() {
+    return resolver;
   }
 
   public Transport transport() {

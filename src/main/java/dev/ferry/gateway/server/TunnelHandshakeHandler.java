@@ -191,6 +191,38 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
   private void connect(Opening o, VerifiedIdentity identity, SessionLimiter.Permit permit) {
     Channel client = o.ctx.channel();
     Target target = o.proxy.target();
+    // The name is looked up only now, after every check passed, and off the event loop.
+    gw.resolver()
+        .resolve(target)
+        .whenComplete(
+            (address, err) ->
+                client
+                    .eventLoop()
+                    .execute(
+                        () -> {
+                          if (err == null) {
+                            connect(o, identity, permit, address);
+                            return;
+                          }
+                          permit.release();
+                          if (!client.isActive()) {
+                            o.req.release();
+                            return;
+                          }
+                          o.refuse(
+                              TunnelError.UPSTREAM_REFUSED,
+                              "upstream host " + target.host() + " could not be resolved",
+                              null);
+                        }));
+  }
+
+  private void connect(
+      Opening o,
+      VerifiedIdentity identity,
+      SessionLimiter.Permit permit,
+      InetSocketAddress address) {
+    Channel client = o.ctx.channel();
+    Target target = o.proxy.target();
     long timeoutMs = o.proxy.limits().connectTimeout().toMillis();
     ChannelFuture connecting =
         new Bootstrap()
@@ -203,8 +235,7 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
             .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Relay.WATER_MARK)
             .option(ChannelOption.RCVBUF_ALLOCATOR, Relay.tcpRecvAllocator())
             .handler(upstreamInitializer)
-            // Unresolved: the name is looked up only now, after every check passed.
-            .connect(target.unresolved());
+            .connect(address);
     // A client that leaves while we connect takes the attempt with it.
     client.closeFuture().addListener(f -> connecting.channel().close());
     connecting.addListener(
