@@ -62,6 +62,10 @@ public final class GatewayFixture
     implements BeforeAllCallback, AfterAllCallback, AfterEachCallback {
   public static final String ISSUER_ID = "ferry";
   public static final String AUDIENCE = "ferry-gateway";
+
+  /** The public client the gateway names for browser sign-in. */
+  public static final String LOGIN_CLIENT_ID = "ferry-cli";
+
   public static final String ALICE = "alice@example.com";
   public static final String BOB = "bob@example.com";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -160,6 +164,7 @@ public final class GatewayFixture
     private final List<ProxyConfig> proxies = new ArrayList<>();
     private TlsSettings tls;
     private List<String> origins = List.of();
+    private List<String> audiences = List.of(AUDIENCE);
 
     /** A proxy alice (and group dba) may reach, with {@link #relaxed()} limits. */
     public GatewayBuilder proxy(String name, TcpTarget target) {
@@ -192,6 +197,15 @@ public final class GatewayFixture
       return this;
     }
 
+    /**
+     * Also accepts ID tokens issued to the login client, which is what a browser sign-in yields (as
+     * with Google, where the audience is the client id).
+     */
+    public GatewayBuilder acceptLoginTokens() {
+      this.audiences = List.of(AUDIENCE, LOGIN_CLIENT_ID);
+      return this;
+    }
+
     public GatewayBuilder allowedOrigins(String... origins) {
       this.origins = List.of(origins);
       return this;
@@ -202,12 +216,7 @@ public final class GatewayFixture
           new ServerSettings("test-gateway", "127.0.0.1", 0, null, tls, origins),
           List.of(
               new IssuerSettings(
-                  issuer(),
-                  List.of(AUDIENCE),
-                  "ferry-cli",
-                  List.of("openid", "email"),
-                  null,
-                  null)),
+                  issuer(), audiences, LOGIN_CLIENT_ID, List.of("openid", "email"), null, null)),
           new AuditSettings(null),
           proxies);
     }
