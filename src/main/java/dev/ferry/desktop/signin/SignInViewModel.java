@@ -190,11 +190,11 @@ public final class SignInViewModel {
   public void refresh() {
     GatewayViewModel g = gateway.get();
     Account a = g == null ? null : g.accountProperty().get();
-    signedIn.set(a != null);
-    busy.set(g != null && g.signingInProperty().get());
     user.set(a == null ? "" : a.user());
     groups.set(a == null || a.groups().isEmpty() ? "" : String.join(", ", a.groups()));
     expiry.set(a == null ? "" : Formats.expiry(now, a.expiresAt()));
+    busy.set(g != null && g.signingInProperty().get());
+    signedIn.set(a != null); // last: views showing the panel see the texts already set
     problem.set(g == null ? "" : g.signInProblemProperty().get());
     URI url = g == null ? null : g.signInUrlProperty().get();
     openedUrl.set(url == null ? "" : url.toString());
