@@ -17,14 +17,14 @@ import picocli.CommandLine.Spec;
       LogoutCommand.class,
       ListCommand.class,
       ConnectCommand.class,
-      StdioCommand.class
+      StdioCommand.class,
+      DesktopCommand.class
     })
 final class FerryCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
-    throw new CliFailure(
-        1, "the desktop app is not part of this build yet; see `ferry --help` for the commands");
+    return DesktopCommand.open();
   }
 }

@@ -206,6 +206,15 @@ public final class GatewayFixture
       return this;
     }
 
+    /**
+     * Also accepts ID tokens issued to the login client, which is what a browser sign-in yields (as
+     * with Google, where the audience is the client id).
+     */
+    public GatewayBuilder acceptLoginTokens() {
+      this.audiences = List.of(AUDIENCE, CLIENT_ID);
+      return this;
+    }
+
     public GatewayBuilder allowedOrigins(String... origins) {
       this.origins = List.of(origins);
       return this;

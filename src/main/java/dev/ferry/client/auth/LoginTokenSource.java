@@ -2,6 +2,7 @@ package dev.ferry.client.auth;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -51,6 +52,15 @@ public final class LoginTokenSource implements TokenSource {
     CachedToken fresh = cache(session.refresh());
     current = fresh;
     return fresh.token();
+  }
+
+  /**
+   * When the token this source hands out now expires, or null before it has one (or after {@link
+   * #invalidate}). Thread-safe; never blocks, never renews: a UI samples it for a countdown.
+   */
+  public Instant currentExpiry() {
+    CachedToken cached = current;
+    return cached == null ? null : cached.renewAt().plus(MARGIN);
   }
 
   @Override

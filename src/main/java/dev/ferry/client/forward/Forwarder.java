@@ -19,8 +19,15 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +62,9 @@ public final class Forwarder implements AutoCloseable {
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong bytesUp = new AtomicLong();
   private final AtomicLong bytesDown = new AtomicLong();
+  private final Map<Channel, Live> live = new ConcurrentHashMap<>();
+  private final Clock clock = Clock.systemUTC();
+  private volatile Duration lastRtt;
   private Channel server;
 
   /**
@@ -150,8 +160,73 @@ public final class Forwarder implements AutoCloseable {
         active.get(), total.get(), refused.get(), bytesUp.get(), bytesDown.get());
   }
 
+  /**
+   * The local connections open right now, oldest first: a thread-safe snapshot for a UI to sample.
+   */
+  public List<ConnectionSnapshot> connections() {
+    return live.values().stream()
+        .map(Live::snapshot)
+        .sorted(
+            Comparator.comparing(ConnectionSnapshot::since)
+                .thenComparingInt(ConnectionSnapshot::clientPort))
+        .toList();
+  }
+
+  /**
+   * The round trip to the gateway last measured by a tunnel's keepalive ping, or null before any
+   * pong arrived. Kept after the tunnels close, so it reads as "last known".
+   */
+  public Duration lastRtt() {
+    Live newest = null;
+    for (Live l : live.values()) {
+      Tunnel t = l.tunnel;
+      if (t != null && t.lastRtt() != null && (newest == null || l.since.isAfter(newest.since))) {
+        newest = l;
+      }
+    }
+    if (newest != null) {
+      lastRtt = newest.tunnel.lastRtt();
+    }
+    return lastRtt;
+  }
+
+  /** A live local connection's counters, updated on its event loop, read from any thread. */
+  private static final class Live {
+    final int clientPort;
+    final Instant since;
+    final AtomicLong up = new AtomicLong();
+    final AtomicLong down = new AtomicLong();
+    volatile Tunnel tunnel;
+
+    Live(int clientPort, Instant since) {
+      this.clientPort = clientPort;
+      this.since = since;
+    }
+
+    ConnectionSnapshot snapshot() {
+      return new ConnectionSnapshot(
+          clientPort,
+          since,
+          up.get(),
+          down.get(),
+          tunnel == null ? ConnectionSnapshot.State.OPENING : ConnectionSnapshot.State.OPEN);
+    }
+  }
+
   private void accepted(Channel local) {
     int localPort = ((InetSocketAddress) local.remoteAddress()).getPort();
+    Live l = new Live(localPort, clock.instant());
+    live.put(local, l);
+    local
+        .closeFuture()
+        .addListener(
+            f -> {
+              Live gone = live.remove(local);
+              Tunnel t = gone == null ? null : gone.tunnel;
+              if (t != null && t.lastRtt() != null) {
+                lastRtt = t.lastRtt();
+              }
+            });
     total.incrementAndGet();
     active.incrementAndGet();
     listener.connectionOpened(localPort);
@@ -228,8 +303,9 @@ public final class Forwarder implements AutoCloseable {
       listener.connectionClosed(0, 0, "client-closed");
       return;
     }
-    ForwardedConnection conn = new ForwardedConnection();
+    ForwardedConnection conn = new ForwardedConnection(live.get(local));
     conn.relay = tunnel.startRelay(local, conn);
+    conn.counters.tunnel = tunnel;
     channels.add(tunnel.channel());
     local.closeFuture().addListener(f -> conn.maybeEnd());
     tunnel.channel().closeFuture().addListener(f -> conn.maybeEnd());
@@ -237,21 +313,29 @@ public final class Forwarder implements AutoCloseable {
 
   /** One relayed local connection: counts bytes and decides how it ends. */
   private final class ForwardedConnection implements RelayListener {
+    final Live counters;
     Relay relay;
     long up;
     long down;
     String reason;
     boolean ended;
 
+    ForwardedConnection(Live counters) {
+      // null only when the local side closed between the check in opened() and here
+      this.counters = counters == null ? new Live(0, Instant.EPOCH) : counters;
+    }
+
     @Override
     public void bytesFromTcp(int bytes) {
       up += bytes;
+      counters.up.addAndGet(bytes);
       bytesUp.addAndGet(bytes);
     }
 
     @Override
     public void bytesFromTunnel(int bytes) {
       down += bytes;
+      counters.down.addAndGet(bytes);
       bytesDown.addAndGet(bytes);
     }
 

@@ -133,4 +133,16 @@ class OidcSessionTest {
         .isInstanceOf(TokenException.class)
         .hasMessage("not signed in: run ferry login");
   }
+
+  @Test
+  @DisplayName("currentExpiry: null before a token, then the exp of the token handed out")
+  void currentExpiry() throws Exception {
+    LoginTokenSource source = new LoginTokenSource(new OidcSession(issuer.settings(), store));
+    assertThat(source.currentExpiry()).isNull();
+    String token = source.token();
+    assertThat(source.currentExpiry())
+        .isEqualTo(SignedJWT.parse(token).getJWTClaimsSet().getExpirationTime().toInstant());
+    source.invalidate(token);
+    assertThat(source.currentExpiry()).isNull();
+  }
 }

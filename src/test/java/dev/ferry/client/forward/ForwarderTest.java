@@ -116,4 +116,34 @@ class ForwarderTest {
       assertThat(rec.closed.get(0).down()).isEqualTo(greeting.length);
     }
   }
+
+  @Nested
+  @DisplayName("snapshots for a UI")
+  class Snapshots {
+    @Test
+    @DisplayName("connections() lists each live connection with its bytes; lastRtt() after a pong")
+    void connectionsAndRtt() throws Exception {
+      TcpTarget target = fx.target(TcpTarget.echo());
+      GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
+      gw.connector().keepaliveInterval(Duration.ofMillis(100));
+      Recorder rec = new Recorder();
+      Forwarder f = forwarder(gw, "echo", rec, fx.token(ALICE));
+      assertThat(f.connections()).isEmpty();
+      assertThat(f.lastRtt()).isNull();
+      try (Socket s = connect(f)) {
+        s.getOutputStream().write(new byte[1000]);
+        s.getInputStream().readNBytes(1000);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> f.connections().size() == 1 && f.connections().get(0).bytesDown() == 1000);
+        ConnectionSnapshot c = f.connections().get(0);
+        assertThat(c.clientPort()).isEqualTo(s.getLocalPort());
+        assertThat(c.bytesUp()).isEqualTo(1000);
+        assertThat(c.state()).isEqualTo(ConnectionSnapshot.State.OPEN);
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.lastRtt() != null);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> f.connections().isEmpty());
+      assertThat(f.lastRtt()).as("kept as last known").isNotNull();
+    }
+  }
 }

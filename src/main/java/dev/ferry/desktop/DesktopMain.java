@@ -1,0 +1,37 @@
+package dev.ferry.desktop;
+
+import dev.ferry.desktop.app.FerryApp;
+import java.util.Locale;
+import java.util.Map;
+import javafx.application.Application;
+
+/** Starts the desktop app (what {@code ferry} and {@code ferry desktop} run). */
+public final class DesktopMain {
+  private DesktopMain() {}
+
+  /**
+   * Why the app cannot show a window here, or null when it can try: on Linux and other X11/Wayland
+   * systems without DISPLAY or WAYLAND_DISPLAY, JavaFX would fail with a stack trace.
+   */
+  public static String cannotShowWindow(String osName, Map<String, String> env) {
+    String os = osName.toLowerCase(Locale.ROOT);
+    if (os.contains("win") || os.contains("mac")) {
+      return null;
+    }
+    if ("Monocle".equals(System.getProperty("glass.platform"))) {
+      return null;
+    }
+    boolean display =
+        !env.getOrDefault("DISPLAY", "").isBlank()
+            || !env.getOrDefault("WAYLAND_DISPLAY", "").isBlank();
+    return display
+        ? null
+        : "no display: the desktop app needs a graphical session (DISPLAY or WAYLAND_DISPLAY is"
+            + " unset); the command-line tools work without one, see ferry --help";
+  }
+
+  /** Opens the window and returns when the user quits. */
+  public static void launch(String... args) {
+    Application.launch(FerryApp.class, args);
+  }
+}

@@ -1,0 +1,75 @@
+package dev.ferry.desktop.app;
+
+import dev.ferry.client.auth.ClientStateStore;
+import dev.ferry.client.auth.RefreshTokenStore;
+import dev.ferry.client.auth.RefreshTokenStores;
+import dev.ferry.desktop.gateways.CoreGatewayService;
+import dev.ferry.desktop.gateways.GatewayService;
+import dev.ferry.desktop.settings.SettingsStore;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * What the app is built from: where settings live, how a gateway's service is made, how a URL is
+ * shown to the user, and whether to browse the LAN or ask the OS for its theme. Tests build their
+ * own; {@link #forCurrentUser} is the real app's.
+ *
+ * @param browser shows the sign-in page; null means the system browser (HostServices, then {@code
+ *     xdg-open}/{@code open}/{@code rundll32})
+ * @param extraGateways gateways to offer besides the remembered ones (the CLI's last login)
+ */
+public record DesktopContext(
+    SettingsStore settingsStore,
+    Function<String, GatewayService> services,
+    Consumer<URI> browser,
+    boolean discovery,
+    boolean detectSystemTheme,
+    List<String> extraGateways) {
+
+  public DesktopContext {
+    extraGateways = List.copyOf(extraGateways);
+  }
+
+  /** The real app: the user's config folder, the OS keychain, the LAN, the system theme. */
+  public static DesktopContext forCurrentUser() {
+    Supplier<RefreshTokenStore> store = memoize(RefreshTokenStores::system);
+    ClientStateStore clientState = ClientStateStore.forCurrentUser();
+    String caEnv = System.getenv("FERRY_CA_FILE");
+    Path ca = caEnv == null || caEnv.isBlank() ? null : Path.of(caEnv);
+    List<String> extra = new ArrayList<>();
+    String envGateway = System.getenv("FERRY_GATEWAY");
+    if (envGateway != null && !envGateway.isBlank()) {
+      extra.add(envGateway);
+    }
+    String last = clientState.load().lastGateway();
+    if (last != null) {
+      extra.add(last);
+    }
+    return new DesktopContext(
+        SettingsStore.forCurrentUser(),
+        url -> new CoreGatewayService(url, store, clientState, ca),
+        null,
+        true,
+        true,
+        extra);
+  }
+
+  static <T> Supplier<T> memoize(Supplier<T> s) {
+    return new Supplier<>() {
+      private T value;
+
+      @Override
+      public synchronized T get() {
+        if (value == null) {
+          value = s.get();
+        }
+        return value;
+      }
+    };
+  }
+}

@@ -1,0 +1,171 @@
+package dev.ferry.desktop.app;
+
+import atlantafx.base.theme.PrimerDark;
+import atlantafx.base.theme.PrimerLight;
+import dev.ferry.client.auth.SystemBrowser;
+import dev.ferry.client.discovery.GatewayBrowser;
+import dev.ferry.desktop.settings.SettingsModel;
+import dev.ferry.desktop.settings.SystemTheme;
+import java.net.URI;
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import javafx.animation.Animation;
+import javafx.animation.KeyFrame;
+import javafx.animation.Timeline;
+import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.scene.Scene;
+import javafx.stage.Stage;
+import javafx.util.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The desktop app. Settings are read in {@link #init} (the launcher thread, not the FX thread);
+ * network and disk work runs on a small IO pool; results come back with {@link Platform#runLater}.
+ * A one-second timeline samples the stats while the window shows.
+ */
+public final class FerryApp extends Application {
+  private static final Logger LOG = LoggerFactory.getLogger(FerryApp.class);
+  private static final String CSS = "/dev/ferry/desktop/app/ferry.css";
+
+  private DesktopContext context;
+  private ExecutorService io;
+  private MainViewModel vm;
+  private Timeline ticker;
+  private volatile GatewayBrowser lan;
+
+  /** The real app (Application.launch needs this constructor). */
+  public FerryApp() {
+    this(null);
+  }
+
+  /** An app built from {@code context} (tests). */
+  public FerryApp(DesktopContext context) {
+    this.context = context;
+  }
+
+  /** The view-models, for tests that check state behind the window. */
+  public MainViewModel viewModel() {
+    return vm;
+  }
+
+  @Override
+  public void init() {
+    if (context == null) {
+      context = DesktopContext.forCurrentUser();
+    }
+    AtomicInteger n = new AtomicInteger();
+    io =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "ferry-desktop-io-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    SettingsModel settings =
+        new SettingsModel(context.settingsStore(), context.settingsStore().load(), io);
+    vm = new MainViewModel(settings, context.services(), browser(), io, Platform::runLater);
+  }
+
+  private Consumer<URI> browser() {
+    if (context.browser() != null) {
+      return context.browser();
+    }
+    return uri -> {
+      try {
+        getHostServices().showDocument(uri.toString());
+      } catch (RuntimeException e) {
+        if (!SystemBrowser.tryOpen(uri)) {
+          LOG.info("no browser could be opened; the app shows the sign-in link");
+        }
+      }
+    };
+  }
+
+  @Override
+  public void start(Stage stage) {
+    if (vm == null) {
+      init(); // FxToolkit.setupApplication runs init too; a plain start() call does not
+    }
+    vm.look().darkProperty().addListener((o, was, dark) -> theme(dark));
+    theme(vm.look().darkProperty().get());
+    if (context.detectSystemTheme()) {
+      io.execute(
+          () -> {
+            boolean dark = SystemTheme.prefersDark();
+            Platform.runLater(() -> vm.look().systemDarkProperty().set(dark));
+          });
+    }
+    Scene scene = new Scene(new MainView(vm), 1240, 780);
+    scene.getStylesheets().add(FerryApp.class.getResource(CSS).toExternalForm());
+    stage.setTitle("Ferry");
+    stage.setMinWidth(900);
+    stage.setMinHeight(560);
+    stage.setScene(scene);
+
+    ticker = new Timeline(new KeyFrame(Duration.seconds(1), e -> vm.tick(Instant.now())));
+    ticker.setCycleCount(Animation.INDEFINITE);
+    stage
+        .showingProperty()
+        .addListener(
+            (o, was, showing) -> {
+              if (showing) {
+                ticker.play();
+              } else {
+                ticker.stop();
+              }
+            });
+    stage.show();
+
+    vm.start(context.extraGateways());
+    if (context.discovery()) {
+      io.execute(this::browseLan);
+    }
+  }
+
+  private void browseLan() {
+    GatewayBrowser b =
+        GatewayBrowser.start(
+            null,
+            g -> Platform.runLater(() -> vm.gateways().discovered(g)),
+            g -> Platform.runLater(() -> vm.gateways().lost(g)));
+    if (!b.active()) {
+      LOG.info("not looking for gateways on the LAN: {}", b.reason());
+    }
+    lan = b;
+  }
+
+  private static void theme(boolean dark) {
+    Application.setUserAgentStylesheet(
+        dark
+            ? new PrimerDark().getUserAgentStylesheet()
+            : new PrimerLight().getUserAgentStylesheet());
+  }
+
+  @Override
+  public void stop() {
+    if (ticker != null) {
+      ticker.stop();
+    }
+    if (vm != null) {
+      vm.close();
+    }
+    GatewayBrowser b = lan;
+    if (b != null) {
+      b.close();
+    }
+    if (io != null) {
+      io.shutdownNow();
+      try {
+        io.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.ferry.desktop.app;
+
+import atlantafx.base.theme.Styles;
+import dev.ferry.desktop.forwarders.ForwardersView;
+import dev.ferry.desktop.gateways.GatewaysView;
+import dev.ferry.desktop.proxies.ProxiesView;
+import dev.ferry.desktop.settings.ThemeChoice;
+import dev.ferry.desktop.signin.SignInView;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.ChoiceBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.SplitPane;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import org.kordamp.ikonli.feather.Feather;
+import org.kordamp.ikonli.javafx.FontIcon;
+
+/**
+ * The main window: gateways and account on the left, the proxy list in the middle, the running
+ * forwarders on the right, the theme choice on top. Composes the feature views; no logic.
+ */
+public final class MainView extends BorderPane {
+
+  public MainView(MainViewModel vm) {
+    Label brand = new Label("Ferry", new FontIcon(Feather.ANCHOR));
+    brand.getStyleClass().add("ferry-brand");
+    Region spacer = new Region();
+    HBox.setHgrow(spacer, Priority.ALWAYS);
+    ChoiceBox<ThemeChoice> theme = new ChoiceBox<>();
+    theme.setId("theme");
+    theme.getItems().setAll(ThemeChoice.values());
+    theme.valueProperty().bindBidirectional(vm.look().themeProperty());
+    Label themeIcon = new Label(null, new FontIcon(Feather.SUN));
+    HBox top = new HBox(10, brand, spacer, themeIcon, theme);
+    top.setAlignment(Pos.CENTER_LEFT);
+    top.setPadding(new Insets(8, 14, 8, 14));
+    top.getStyleClass().add(Styles.BG_SUBTLE);
+    setTop(top);
+
+    VBox sidebar =
+        new VBox(
+            12,
+            new GatewaysView(vm.gateways(), vm::remove),
+            new javafx.scene.control.Separator(),
+            new SignInView(vm.signIn()));
+    sidebar.setPadding(new Insets(12));
+    ScrollPane side = new ScrollPane(sidebar);
+    side.setFitToWidth(true);
+    side.getStyleClass().add("ferry-sidebar");
+    side.setMinWidth(260);
+
+    ProxiesView proxies = new ProxiesView(vm.proxies(), vm.forwarders());
+    proxies.setPadding(new Insets(12));
+    ForwardersView forwarders = new ForwardersView(vm.forwarders());
+    forwarders.setPadding(new Insets(12));
+    forwarders.setMinWidth(380);
+
+    SplitPane split = new SplitPane(side, proxies, forwarders);
+    split.setDividerPositions(0.24, 0.6);
+    setCenter(split);
+  }
+}

@@ -1,0 +1,243 @@
+package dev.ferry.desktop.forwarders;
+
+import dev.ferry.client.forward.ConnectionSnapshot;
+import dev.ferry.client.forward.Forwarder;
+import dev.ferry.client.forward.ForwarderListener;
+import dev.ferry.client.forward.ForwarderStats;
+import dev.ferry.desktop.common.Formats;
+import dev.ferry.desktop.gateways.Account;
+import dev.ferry.desktop.gateways.GatewayViewModel;
+import dev.ferry.tunnel.TunnelError;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executor;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.LongProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleLongProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+/**
+ * One running forwarder and its live stats. {@link #sample} reads the core's thread-safe snapshot
+ * once a second (on the UI executor) and keeps the last {@value #WINDOW} seconds of rates; the
+ * forwarder's events (refusals, notices) arrive on I/O threads and hop to the UI executor.
+ */
+public final class ForwarderViewModel implements ForwarderListener {
+  public static final int WINDOW = 60;
+  static final int MAX_REFUSALS = 20;
+
+  /** Bytes per second each way during the second that ended at {@code second}. */
+  public record RatePoint(long second, double upPerSecond, double downPerSecond) {}
+
+  /** A live local connection as a table row. */
+  public record ConnectionRow(
+      int clientPort, String since, String bytesUp, String bytesDown, String state) {}
+
+  private final GatewayViewModel gateway;
+  private final String proxy;
+  private final String kind;
+  private final Executor ui;
+  private Forwarder forwarder;
+  private int port;
+  private ForwarderStats previous;
+  private long second;
+
+  private final IntegerProperty active = new SimpleIntegerProperty();
+  private final LongProperty bytesUp = new SimpleLongProperty();
+  private final LongProperty bytesDown = new SimpleLongProperty();
+  private final StringProperty bytesUpText = new SimpleStringProperty(Formats.bytes(0));
+  private final StringProperty bytesDownText = new SimpleStringProperty(Formats.bytes(0));
+  private final StringProperty totals = new SimpleStringProperty("");
+  private final StringProperty rtt = new SimpleStringProperty(Formats.rtt(null));
+  private final StringProperty expiry = new SimpleStringProperty("");
+  private final StringProperty lastRefusal = new SimpleStringProperty("");
+  private final StringProperty notice = new SimpleStringProperty("");
+  private final ObservableList<RatePoint> rates = FXCollections.observableArrayList();
+  private final ObservableList<ConnectionRow> connections = FXCollections.observableArrayList();
+  private final ObservableList<String> refusals = FXCollections.observableArrayList();
+
+  public ForwarderViewModel(GatewayViewModel gateway, String proxy, String kind, Executor ui) {
+    this.gateway = gateway;
+    this.proxy = proxy;
+    this.kind = kind;
+    this.ui = ui;
+  }
+
+  /** The started forwarder (called once, on the UI executor). */
+  void attach(Forwarder f) {
+    this.forwarder = f;
+    this.port = f.port();
+  }
+
+  Forwarder forwarder() {
+    return forwarder;
+  }
+
+  /** Takes one sample of the forwarder's counters; call once a second. */
+  public void sample(Instant now) {
+    Account a = gateway.accountProperty().get();
+    expiry.set(
+        a == null ? "not signed in: new connections wait" : Formats.expiry(now, a.expiresAt()));
+    if (forwarder == null) {
+      return;
+    }
+    ForwarderStats s = forwarder.stats();
+    active.set(s.activeConnections());
+    bytesUp.set(s.bytesUp());
+    bytesDown.set(s.bytesDown());
+    bytesUpText.set(Formats.bytes(s.bytesUp()));
+    bytesDownText.set(Formats.bytes(s.bytesDown()));
+    totals.set(
+        s.totalConnections()
+            + " connection"
+            + (s.totalConnections() == 1 ? "" : "s")
+            + (s.refusedConnections() == 0 ? "" : ", " + s.refusedConnections() + " refused"));
+    rtt.set(Formats.rtt(forwarder.lastRtt()));
+    if (previous != null) {
+      rates.add(
+          new RatePoint(
+              second, s.bytesUp() - previous.bytesUp(), s.bytesDown() - previous.bytesDown()));
+      if (rates.size() > WINDOW) {
+        rates.remove(0, rates.size() - WINDOW);
+      }
+    }
+    second++;
+    previous = s;
+    List<ConnectionRow> rows =
+        forwarder.connections().stream()
+            .map(
+                c ->
+                    new ConnectionRow(
+                        c.clientPort(),
+                        Formats.age(Duration.between(c.since(), now)) + " ago",
+                        Formats.bytes(c.bytesUp()),
+                        Formats.bytes(c.bytesDown()),
+                        c.state() == ConnectionSnapshot.State.OPEN ? "open" : "opening…"))
+            .toList();
+    connections.setAll(rows);
+  }
+
+  @Override
+  public void connectionRefused(int localPort, TunnelError error, String detail) {
+    String text = "Connection from port " + localPort + " refused: " + reason(error, detail);
+    ui.execute(
+        () -> {
+          lastRefusal.set(text);
+          refusals.add(0, text);
+          if (refusals.size() > MAX_REFUSALS) {
+            refusals.remove(MAX_REFUSALS, refusals.size());
+          }
+        });
+  }
+
+  @Override
+  public void notice(String message) {
+    ui.execute(() -> notice.set("Gateway says: " + message));
+  }
+
+  /** The refusal in the user's words: which kind of "no", then the gateway's detail. */
+  static String reason(TunnelError error, String detail) {
+    String kind =
+        switch (error) {
+          case PROXY_NOT_FOUND -> "not allowed (or no longer offered)";
+          case LIMIT_REACHED -> "limit reached";
+          case UPSTREAM_REFUSED, UPSTREAM_TIMEOUT, UPSTREAM_CLOSED -> "upstream down";
+          case UNAUTHENTICATED, TOKEN_EXPIRED -> "not signed in";
+          case GATEWAY_UNREACHABLE -> "gateway unreachable";
+          case DRAINING -> "gateway is restarting";
+          default -> error.message();
+        };
+    return detail == null || detail.isBlank() || detail.equals(kind)
+        ? kind
+        : kind + " (" + detail + ")";
+  }
+
+  public GatewayViewModel gateway() {
+    return gateway;
+  }
+
+  public String proxy() {
+    return proxy;
+  }
+
+  public String kind() {
+    return kind;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String address() {
+    return ConnectionStrings.address(port);
+  }
+
+  public String connectionString() {
+    return ConnectionStrings.connectionString(kind, port, System.getProperty("user.name", "user"));
+  }
+
+  /** A JDBC URL for database kinds, else null. */
+  public String jdbcUrl() {
+    return ConnectionStrings.jdbcUrl(kind, port);
+  }
+
+  public IntegerProperty activeProperty() {
+    return active;
+  }
+
+  public LongProperty bytesUpProperty() {
+    return bytesUp;
+  }
+
+  public LongProperty bytesDownProperty() {
+    return bytesDown;
+  }
+
+  public StringProperty bytesUpTextProperty() {
+    return bytesUpText;
+  }
+
+  public StringProperty bytesDownTextProperty() {
+    return bytesDownText;
+  }
+
+  /** "3 connections, 1 refused". */
+  public StringProperty totalsProperty() {
+    return totals;
+  }
+
+  public StringProperty rttProperty() {
+    return rtt;
+  }
+
+  public StringProperty expiryProperty() {
+    return expiry;
+  }
+
+  /** The newest refusal with its reason; empty when none. */
+  public StringProperty lastRefusalProperty() {
+    return lastRefusal;
+  }
+
+  public StringProperty noticeProperty() {
+    return notice;
+  }
+
+  /** The last {@value #WINDOW} seconds, oldest first. */
+  public ObservableList<RatePoint> rates() {
+    return rates;
+  }
+
+  public ObservableList<ConnectionRow> connections() {
+    return connections;
+  }
+
+  /** Refusals, newest first, at most {@value #MAX_REFUSALS}. */
+  public ObservableList<String> refusals() {
+    return refusals;
+  }
+}

@@ -1,0 +1,106 @@
+package dev.ferry.desktop.settings;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the desktop app remembers between runs. Immutable; every {@code withXxx} returns a copy. No
+ * field holds a secret: tokens live in the OS keychain.
+ *
+ * @param theme light, dark or the system's
+ * @param gateways gateway URLs the user added, in the order added
+ * @param favorites proxy keys ({@link #key}) pinned on top
+ * @param recents proxy keys most recently connected first, at most {@link #MAX_RECENTS}
+ * @param ports the last local port each proxy key used
+ * @param pinnedPorts ports the user pinned per proxy key
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Settings(
+    ThemeChoice theme,
+    List<String> gateways,
+    Set<String> favorites,
+    List<String> recents,
+    Map<String, Integer> ports,
+    Map<String, Integer> pinnedPorts) {
+
+  public static final int MAX_RECENTS = 8;
+  public static final Settings DEFAULTS =
+      new Settings(ThemeChoice.SYSTEM, List.of(), Set.of(), List.of(), Map.of(), Map.of());
+
+  public Settings {
+    theme = theme == null ? ThemeChoice.SYSTEM : theme;
+    gateways = gateways == null ? List.of() : List.copyOf(new LinkedHashSet<>(gateways));
+    favorites = favorites == null ? Set.of() : Set.copyOf(favorites);
+    recents = recents == null ? List.of() : List.copyOf(recents);
+    ports = ports == null ? Map.of() : Map.copyOf(ports);
+    pinnedPorts = pinnedPorts == null ? Map.of() : Map.copyOf(pinnedPorts);
+  }
+
+  /** The key a proxy is remembered under: the same name on two gateways are two proxies. */
+  public static String key(String gatewayUrl, String proxy) {
+    return gatewayUrl + "#" + proxy;
+  }
+
+  public Settings withTheme(ThemeChoice t) {
+    return new Settings(t, gateways, favorites, recents, ports, pinnedPorts);
+  }
+
+  public Settings withGateway(String url) {
+    List<String> g = new ArrayList<>(gateways);
+    if (!g.contains(url)) {
+      g.add(url);
+    }
+    return new Settings(theme, g, favorites, recents, ports, pinnedPorts);
+  }
+
+  public Settings withoutGateway(String url) {
+    List<String> g = new ArrayList<>(gateways);
+    g.remove(url);
+    return new Settings(theme, g, favorites, recents, ports, pinnedPorts);
+  }
+
+  public Settings withFavorite(String key, boolean favorite) {
+    Set<String> f = new LinkedHashSet<>(favorites);
+    if (favorite) {
+      f.add(key);
+    } else {
+      f.remove(key);
+    }
+    return new Settings(theme, gateways, f, recents, ports, pinnedPorts);
+  }
+
+  /** {@code key} moves to the front of the recents; the oldest falls off past the maximum. */
+  public Settings withRecent(String key) {
+    List<String> r = new ArrayList<>(recents);
+    r.remove(key);
+    r.add(0, key);
+    while (r.size() > MAX_RECENTS) {
+      r.remove(r.size() - 1);
+    }
+    return new Settings(theme, gateways, favorites, r, ports, pinnedPorts);
+  }
+
+  public Settings withPort(String key, int port) {
+    Map<String, Integer> p = new LinkedHashMap<>(ports);
+    p.put(key, port);
+    return new Settings(theme, gateways, favorites, recents, p, pinnedPorts);
+  }
+
+  /** Pins {@code port} for {@code key}; null unpins. */
+  public Settings withPinnedPort(String key, Integer port) {
+    Map<String, Integer> p = new LinkedHashMap<>(pinnedPorts);
+    if (port == null) {
+      p.remove(key);
+    } else {
+      p.put(key, port);
+    }
+    return new Settings(theme, gateways, favorites, recents, ports, p);
+  }
+}
