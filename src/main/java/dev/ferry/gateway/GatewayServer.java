@@ -3,9 +3,9 @@ package dev.ferry.gateway;
 import dev.ferry.gateway.audit.AuditLog;
 import dev.ferry.gateway.auth.TokenVerifier;
 import dev.ferry.gateway.config.GatewayConfig;
-import dev.ferry.gateway.config.TlsSettings;
 import dev.ferry.gateway.server.GatewayChannelInitializer;
 import dev.ferry.gateway.server.GatewayContext;
+import dev.ferry.gateway.server.ServerTls;
 import dev.ferry.gateway.session.TunnelSession;
 import dev.ferry.tunnel.TunnelError;
 import dev.ferry.tunnel.net.DaemonThreadFactory;
@@ -17,7 +17,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +67,8 @@ public final class GatewayServer {
    * @param registry where the gateway's meters live; /metrics scrapes it
    * @param audit where audit records go
    * @param clock time for audit records and token expiry
+   * @throws IllegalArgumentException when gateway.tls names files that are missing, unreadable or
+   *     do not belong together (the message names the file)
    */
   public GatewayServer(
       GatewayConfig config,
@@ -80,22 +80,7 @@ public final class GatewayServer {
     this.config = config;
     this.port = port;
     this.context = new GatewayContext(config, version(), verifier, registry, audit, transport);
-    this.ssl = config.gateway().tls() == null ? null : sslContext(config.gateway().tls());
-  }
-
-  private static SslContext sslContext(TlsSettings tls) {
-    try {
-      return SslContextBuilder.forServer(tls.cert().toFile(), tls.key().toFile()).build();
-    } catch (SSLException | IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "cannot use TLS certificate "
-              + tls.cert()
-              + " and key "
-              + tls.key()
-              + ": "
-              + e.getMessage(),
-          e);
-    }
+    this.ssl = config.gateway().tls() == null ? null : ServerTls.load(config.gateway().tls());
   }
 
   /** The version from dev/ferry/version.properties ("dev" when it is missing). */

@@ -2,6 +2,7 @@ package dev.ferry.client.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.client.tls.ClientTls;
 import dev.ferry.tunnel.TunnelError;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 
 /** The gateway's plain HTTP endpoints: {@code /v1/info} and {@code /v1/proxies}. */
 public final class GatewayApi {
@@ -134,12 +134,8 @@ public final class GatewayApi {
 
   private static String unreachable(URI uri, IOException e) {
     String where = uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : defaultPort(uri));
-    if (e instanceof SSLHandshakeException || e instanceof SSLException) {
-      return "TLS handshake with gateway "
-          + where
-          + " failed: "
-          + e.getMessage()
-          + " (pass --ca-file if it uses a private CA)";
+    if (e instanceof SSLException) {
+      return ClientTls.handshakeFailure(where, e);
     }
     if (e instanceof HttpConnectTimeoutException || e instanceof HttpTimeoutException) {
       return "gateway unreachable: " + where + " timed out";

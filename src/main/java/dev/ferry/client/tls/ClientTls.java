@@ -1,5 +1,6 @@
 package dev.ferry.client.tls;
 
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -102,17 +104,75 @@ public final class ClientTls {
     return trust;
   }
 
-  /** The message for a handshake that failed because the certificate did not verify. */
-  public static String untrustedMessage(String host, Throwable cause) {
+  /**
+   * Why a TLS handshake with {@code where} (host, or host:port) failed, in words; shared by tunnels
+   * and the REST calls so both read the same: a certificate for another name, a certificate no
+   * trusted CA issued (pass --ca-file), a peer that does not speak TLS, anything else.
+   */
+  public static String handshakeFailure(String where, Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof HostMismatchException m) {
+        return "TLS certificate of " + where + " " + m.getMessage();
+      }
+    }
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof CertificateException) {
+        return "TLS certificate of "
+            + where
+            + " is not trusted: "
+            + rootMessage(cause)
+            + "; pass --ca-file if it uses a private CA";
+      }
+    }
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof NotSslRecordException
+          || (t instanceof SSLException
+              && String.valueOf(t.getMessage()).startsWith("Unrecognized SSL message"))) {
+        return "gateway "
+            + where
+            + " did not answer with TLS; if it serves plain HTTP, use an http:// URL";
+      }
+    }
+    return "TLS handshake with " + where + " failed: " + rootMessage(cause);
+  }
+
+  private static String rootMessage(Throwable cause) {
     Throwable root = cause;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    return "TLS certificate of "
-        + host
-        + " is not trusted: "
-        + root.getMessage()
-        + "; pass --ca-file if it uses a private CA";
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+  }
+
+  /**
+   * The chain is trusted, but not for the host name asked for. Its own type, so that the message
+   * names the mismatch instead of sending the user after a CA file that would not help.
+   */
+  static final class HostMismatchException extends CertificateException {
+    private static final long serialVersionUID = 1L;
+
+    HostMismatchException(X509Certificate leaf, CertificateException cause) {
+      super(
+          "is for " + names(leaf) + ", not for this host name (" + cause.getMessage() + ")", cause);
+    }
+
+    private static String names(X509Certificate leaf) {
+      List<String> names = new ArrayList<>();
+      try {
+        Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
+        if (sans != null) {
+          for (List<?> san : sans) {
+            Object type = san.get(0);
+            if (Integer.valueOf(2).equals(type) || Integer.valueOf(7).equals(type)) {
+              names.add(String.valueOf(san.get(1))); // dNSName, iPAddress
+            }
+          }
+        }
+      } catch (CertificateParsingException e) {
+        // fall back to the subject below
+      }
+      return names.isEmpty() ? leaf.getSubjectX500Principal().getName() : String.join(", ", names);
+    }
   }
 
   /** Accepts a chain when any of its trust managers does; the first one's error otherwise. */
@@ -145,13 +205,39 @@ public final class ClientTls {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
         throws CertificateException {
-      any(tm -> tm.checkServerTrusted(chain, authType, engine));
+      server(chain, authType, tm -> tm.checkServerTrusted(chain, authType, engine));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
         throws CertificateException {
-      any(tm -> tm.checkServerTrusted(chain, authType, socket));
+      server(chain, authType, tm -> tm.checkServerTrusted(chain, authType, socket));
+    }
+
+    /**
+     * Like {@link #any}, but when no manager accepts the chain for this host and one of them
+     * accepts it without the name check, the failure is a {@link HostMismatchException}.
+     */
+    private void server(X509Certificate[] chain, String authType, Check withHostName)
+        throws CertificateException {
+      List<CertificateException> errors = new ArrayList<>();
+      for (X509ExtendedTrustManager tm : managers) {
+        try {
+          withHostName.run(tm);
+          return;
+        } catch (CertificateException e) {
+          errors.add(e);
+        }
+      }
+      for (int i = 0; i < managers.size(); i++) {
+        try {
+          managers.get(i).checkServerTrusted(chain, authType);
+        } catch (CertificateException notTrustedEither) {
+          continue;
+        }
+        throw new HostMismatchException(chain[0], errors.get(i));
+      }
+      throw errors.get(0);
     }
 
     @Override

@@ -19,7 +19,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Opens the tunnel on a fresh connection: sends the upgrade, turns a refusal's problem+json into a
@@ -69,13 +68,7 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
   }
 
   private String tlsMessage(Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof SSLHandshakeException
-          || t instanceof java.security.cert.CertificateException) {
-        return ClientTls.untrustedMessage(host, cause);
-      }
-    }
-    return "TLS handshake with " + host + " failed: " + cause.getMessage();
+    return ClientTls.handshakeFailure(host, cause);
   }
 
   @Override

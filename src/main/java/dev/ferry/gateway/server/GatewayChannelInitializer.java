@@ -32,7 +32,8 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
   protected void initChannel(Channel ch) {
     ChannelPipeline p = ch.pipeline();
     if (ssl != null) {
-      p.addLast("tls", ssl.newHandler(ch.alloc()));
+      // Becomes the SslHandler ("tls") on a TLS ClientHello; answers plain HTTP with a 400.
+      p.addLast("tls", new TlsDetectHandler(ssl));
     }
     p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
     p.addLast("aggregator", new HttpObjectAggregator(MAX_BODY));
