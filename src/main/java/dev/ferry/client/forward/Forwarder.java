@@ -230,10 +230,10 @@ public final class Forwarder implements AutoCloseable {
     total.incrementAndGet();
     active.incrementAndGet();
     listener.connectionOpened(localPort);
-    open(local, localPort, false);
+    open(local, l, false);
   }
 
-  private void open(Channel local, int localPort, boolean retried) {
+  private void open(Channel local, Live l, boolean retried) {
     CompletableFuture.supplyAsync(
             () -> {
               try {
@@ -255,7 +255,7 @@ public final class Forwarder implements AutoCloseable {
                         }))
         .whenComplete(
             (tunnel, error) ->
-                local.eventLoop().execute(() -> opened(local, localPort, retried, tunnel, error)));
+                local.eventLoop().execute(() -> opened(local, l, retried, tunnel, error)));
   }
 
   private static boolean isTokenRefusal(Throwable e) {
@@ -271,11 +271,11 @@ public final class Forwarder implements AutoCloseable {
     return e;
   }
 
-  private void opened(
-      Channel local, int localPort, boolean retried, Tunnel tunnel, Throwable error) {
+  private void opened(Channel local, Live l, boolean retried, Tunnel tunnel, Throwable error) {
+    int localPort = l.clientPort;
     if (error != null) {
       if (!retried && isTokenRefusal(error) && local.isActive()) {
-        open(local, localPort, true);
+        open(local, l, true);
         return;
       }
       Throwable c = unwrap(error);
@@ -293,17 +293,17 @@ public final class Forwarder implements AutoCloseable {
       }
       refused.incrementAndGet();
       active.decrementAndGet();
-      listener.connectionRefused(localPort, te, detail);
+      listener.connectionRefused(localPort, l.since, te, detail);
       local.close();
       return;
     }
     if (!local.isActive()) {
       tunnel.close();
       active.decrementAndGet();
-      listener.connectionClosed(0, 0, "client-closed");
+      listener.connectionClosed(localPort, l.since, 0, 0, "client-closed");
       return;
     }
-    ForwardedConnection conn = new ForwardedConnection(live.get(local));
+    ForwardedConnection conn = new ForwardedConnection(l);
     conn.relay = tunnel.startRelay(local, conn);
     conn.counters.tunnel = tunnel;
     channels.add(tunnel.channel());
@@ -321,8 +321,7 @@ public final class Forwarder implements AutoCloseable {
     boolean ended;
 
     ForwardedConnection(Live counters) {
-      // null only when the local side closed between the check in opened() and here
-      this.counters = counters == null ? new Live(0, Instant.EPOCH) : counters;
+      this.counters = counters;
     }
 
     @Override
@@ -394,7 +393,7 @@ public final class Forwarder implements AutoCloseable {
       active.decrementAndGet();
       reason("completed");
       log.debug("connection to {} ended: {}", proxy, reason);
-      listener.connectionClosed(up, down, reason);
+      listener.connectionClosed(counters.clientPort, counters.since, up, down, reason);
     }
   }
 

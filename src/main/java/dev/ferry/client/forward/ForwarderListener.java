@@ -1,6 +1,7 @@
 package dev.ferry.client.forward;
 
 import dev.ferry.tunnel.TunnelError;
+import java.time.Instant;
 
 /** What a {@link Forwarder} reports per local connection. Called on I/O threads: be quick. */
 public interface ForwarderListener {
@@ -19,6 +20,31 @@ public interface ForwarderListener {
    * @param reason "completed", "client-closed", or the gateway's close reason
    */
   default void connectionClosed(long bytesUp, long bytesDown, String reason) {}
+
+  /**
+   * {@link #connectionRefused(int, TunnelError, String)} with when the local client connected. The
+   * forwarder calls this one; by default it forwards to the shorter form, so listeners written
+   * against either keep working.
+   *
+   * @param openedAt when the forwarder accepted the local connection
+   */
+  default void connectionRefused(
+      int localPort, Instant openedAt, TunnelError error, String detail) {
+    connectionRefused(localPort, error, detail);
+  }
+
+  /**
+   * {@link #connectionClosed(long, long, String)} with the local client's port and when it
+   * connected: enough to record a session. The forwarder calls this one; by default it forwards to
+   * the shorter form.
+   *
+   * @param localPort the local client's port on the loopback address
+   * @param openedAt when the forwarder accepted the local connection
+   */
+  default void connectionClosed(
+      int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
+    connectionClosed(bytesUp, bytesDown, reason);
+  }
 
   /** The gateway said something for the user (draining, token expiring, why a tunnel closes). */
   default void notice(String message) {}

@@ -3,6 +3,7 @@ package dev.ferry.desktop.app;
 import dev.ferry.client.auth.ClientStateStore;
 import dev.ferry.client.auth.RefreshTokenStore;
 import dev.ferry.client.auth.RefreshTokenStores;
+import dev.ferry.client.history.HistoryStore;
 import dev.ferry.desktop.gateways.CoreGatewayService;
 import dev.ferry.desktop.gateways.GatewayService;
 import dev.ferry.desktop.settings.SettingsStore;
@@ -22,6 +23,7 @@ import java.util.function.Supplier;
  * @param browser shows the sign-in page; null means the system browser (HostServices, then {@code
  *     xdg-open}/{@code open}/{@code rundll32})
  * @param extraGateways gateways to offer besides the remembered ones (the CLI's last login)
+ * @param dataFolder where the connection history is kept (the user's data folder in the app)
  */
 public record DesktopContext(
     SettingsStore settingsStore,
@@ -29,10 +31,29 @@ public record DesktopContext(
     Consumer<URI> browser,
     boolean discovery,
     boolean detectSystemTheme,
-    List<String> extraGateways) {
+    List<String> extraGateways,
+    Path dataFolder) {
 
   public DesktopContext {
     extraGateways = List.copyOf(extraGateways);
+  }
+
+  /** A context whose history lives beside the settings (tests pass a temp folder for both). */
+  public DesktopContext(
+      SettingsStore settingsStore,
+      Function<String, GatewayService> services,
+      Consumer<URI> browser,
+      boolean discovery,
+      boolean detectSystemTheme,
+      List<String> extraGateways) {
+    this(
+        settingsStore,
+        services,
+        browser,
+        discovery,
+        detectSystemTheme,
+        extraGateways,
+        settingsStore.file().getParent());
   }
 
   /** The real app: the user's config folder, the OS keychain, the LAN, the system theme. */
@@ -56,7 +77,8 @@ public record DesktopContext(
         null,
         true,
         true,
-        extra);
+        extra,
+        HistoryStore.currentUserFolder());
   }
 
   static <T> Supplier<T> memoize(Supplier<T> s) {

@@ -4,9 +4,12 @@ import atlantafx.base.theme.PrimerDark;
 import atlantafx.base.theme.PrimerLight;
 import dev.ferry.client.auth.SystemBrowser;
 import dev.ferry.client.discovery.GatewayBrowser;
+import dev.ferry.client.history.HistoryStore;
+import dev.ferry.desktop.openwith.Launcher;
 import dev.ferry.desktop.settings.SettingsModel;
 import dev.ferry.desktop.settings.SystemTheme;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -69,7 +72,18 @@ public final class FerryApp extends Application {
             });
     SettingsModel settings =
         new SettingsModel(context.settingsStore(), context.settingsStore().load(), io);
-    vm = new MainViewModel(settings, context.services(), browser(), io, Platform::runLater);
+    // The store opens its file on its own writer thread: nothing here touches the disk.
+    HistoryStore history =
+        new HistoryStore(context.dataFolder(), settings.get().historyDays(), Clock.systemUTC());
+    vm =
+        new MainViewModel(
+            settings,
+            context.services(),
+            browser(),
+            io,
+            Platform::runLater,
+            history,
+            Launcher.SYSTEM);
   }
 
   private Consumer<URI> browser() {

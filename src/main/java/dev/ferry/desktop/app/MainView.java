@@ -3,6 +3,8 @@ package dev.ferry.desktop.app;
 import atlantafx.base.theme.Styles;
 import dev.ferry.desktop.forwarders.ForwardersView;
 import dev.ferry.desktop.gateways.GatewaysView;
+import dev.ferry.desktop.history.HistoryView;
+import dev.ferry.desktop.preferences.PreferencesView;
 import dev.ferry.desktop.proxies.ProxiesView;
 import dev.ferry.desktop.settings.ThemeChoice;
 import dev.ferry.desktop.signin.SignInView;
@@ -12,6 +14,8 @@ import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.SplitPane;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
@@ -62,6 +66,30 @@ public final class MainView extends BorderPane {
 
     SplitPane split = new SplitPane(side, proxies, forwarders);
     split.setDividerPositions(0.24, 0.6);
-    setCenter(split);
+    setCenter(tabs(vm, split));
+  }
+
+  /** Connect (the split above), History and Settings as tabs. */
+  private static TabPane tabs(MainViewModel vm, SplitPane connect) {
+    HistoryView history = new HistoryView(vm.history());
+    history.setPadding(new Insets(12));
+    TabPane tabs =
+        new TabPane(
+            tab("Connect", Feather.ZAP, connect),
+            tab("History", Feather.LIST, history),
+            tab(
+                "Settings",
+                Feather.SETTINGS,
+                new PreferencesView(vm.history(), vm.openWithSettings())));
+    tabs.setId("mainTabs");
+    tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
+    return tabs;
+  }
+
+  private static Tab tab(String name, Feather icon, javafx.scene.Node content) {
+    Tab t = new Tab(name, content);
+    t.setId("tab-" + name.toLowerCase(java.util.Locale.ROOT));
+    t.setGraphic(new FontIcon(icon));
+    return t;
   }
 }

@@ -63,6 +63,29 @@ public final class ForwarderCard extends VBox {
     if (vm.jdbcUrl() != null) {
       copies.getChildren().add(copy("Copy JDBC URL", vm.jdbcUrl()));
     }
+    if (vm.canOpenWith()) {
+      Button open = new Button("Open with…", new FontIcon(Feather.EXTERNAL_LINK));
+      open.setId("openWith-" + id);
+      open.getStyleClass().add(Styles.SMALL);
+      open.setTooltip(new Tooltip(vm.openWithCommand()));
+      open.setOnAction(e -> vm.openWith());
+      copies.getChildren().add(open);
+    }
+    Label opened = new Label();
+    opened.setId("openWithResult-" + id);
+    opened.setWrapText(true);
+    opened.textProperty().bind(vm.openWithProblemProperty().concat(vm.openWithStatusProperty()));
+    opened.getStyleClass().add(Styles.TEXT_SMALL);
+    vm.openWithProblemProperty()
+        .addListener(
+            (o, was, now) -> {
+              opened.getStyleClass().remove(Styles.DANGER);
+              if (!now.isEmpty()) {
+                opened.getStyleClass().add(Styles.DANGER);
+              }
+            });
+    opened.managedProperty().bind(opened.textProperty().isNotEmpty());
+    opened.visibleProperty().bind(opened.managedProperty());
 
     GridPane stats = new GridPane();
     stats.setHgap(18);
@@ -137,7 +160,8 @@ public final class ForwarderCard extends VBox {
     notice.managedProperty().bind(vm.noticeProperty().isNotEmpty());
     notice.visibleProperty().bind(notice.managedProperty());
 
-    getChildren().addAll(header, copies, stats, totals, expiry, chart, table, refusal, notice);
+    getChildren()
+        .addAll(header, copies, opened, stats, totals, expiry, chart, table, refusal, notice);
   }
 
   private static List<XYChart.Data<Number, Number>> points(

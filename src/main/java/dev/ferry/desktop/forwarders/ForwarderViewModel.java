@@ -4,14 +4,18 @@ import dev.ferry.client.forward.ConnectionSnapshot;
 import dev.ferry.client.forward.Forwarder;
 import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.forward.ForwarderStats;
+import dev.ferry.client.history.Outcome;
+import dev.ferry.client.history.SessionRecord;
 import dev.ferry.desktop.common.Formats;
 import dev.ferry.desktop.gateways.Account;
 import dev.ferry.desktop.gateways.GatewayViewModel;
+import dev.ferry.desktop.openwith.OpenWithModel;
 import dev.ferry.tunnel.TunnelError;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.LongProperty;
 import javafx.beans.property.SimpleIntegerProperty;
@@ -38,11 +42,14 @@ public final class ForwarderViewModel implements ForwarderListener {
       int clientPort, String since, String bytesUp, String bytesDown, String state) {}
 
   private final GatewayViewModel gateway;
+  private final String gatewayName;
   private final String proxy;
   private final String kind;
   private final Executor ui;
   private Forwarder forwarder;
-  private int port;
+  private volatile int port;
+  private volatile Consumer<SessionRecord> sessions = s -> {};
+  private OpenWithModel openWith;
   private ForwarderStats previous;
   private long second;
 
@@ -56,15 +63,27 @@ public final class ForwarderViewModel implements ForwarderListener {
   private final StringProperty expiry = new SimpleStringProperty("");
   private final StringProperty lastRefusal = new SimpleStringProperty("");
   private final StringProperty notice = new SimpleStringProperty("");
+  private final StringProperty openWithStatus = new SimpleStringProperty("");
+  private final StringProperty openWithProblem = new SimpleStringProperty("");
   private final ObservableList<RatePoint> rates = FXCollections.observableArrayList();
   private final ObservableList<ConnectionRow> connections = FXCollections.observableArrayList();
   private final ObservableList<String> refusals = FXCollections.observableArrayList();
 
   public ForwarderViewModel(GatewayViewModel gateway, String proxy, String kind, Executor ui) {
     this.gateway = gateway;
+    this.gatewayName = gateway.nameProperty().get();
     this.proxy = proxy;
     this.kind = kind;
     this.ui = ui;
+  }
+
+  /**
+   * Where this forwarder's sessions are recorded and how "Open with…" runs (called before the
+   * forwarder starts).
+   */
+  void connect(Consumer<SessionRecord> sessions, OpenWithModel openWith) {
+    this.sessions = sessions == null ? s -> {} : sessions;
+    this.openWith = openWith;
   }
 
   /** The started forwarder (called once, on the UI executor). */
@@ -132,6 +151,74 @@ public final class ForwarderViewModel implements ForwarderListener {
             refusals.remove(MAX_REFUSALS, refusals.size());
           }
         });
+  }
+
+  @Override
+  public void connectionRefused(int localPort, Instant openedAt, TunnelError error, String detail) {
+    connectionRefused(localPort, error, detail);
+    sessions.accept(session(localPort, openedAt, 0, 0, Outcome.REFUSED, reason(error, detail)));
+  }
+
+  @Override
+  public void connectionClosed(
+      int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
+    sessions.accept(
+        session(localPort, openedAt, bytesUp, bytesDown, Outcome.ofCloseReason(reason), reason));
+  }
+
+  private SessionRecord session(
+      int clientPort, Instant start, long up, long down, Outcome outcome, String reason) {
+    return new SessionRecord(
+        0,
+        gateway.url(),
+        gatewayName,
+        proxy,
+        port,
+        clientPort,
+        start,
+        Instant.now(),
+        up,
+        down,
+        outcome,
+        reason);
+  }
+
+  /** Whether "Open with…" has a command for this kind. */
+  public boolean canOpenWith() {
+    return openWith != null && openWith.available(kind);
+  }
+
+  /** The command "Open with…" runs, as configured. */
+  public String openWithCommand() {
+    return openWith == null ? "" : openWith.command(kind);
+  }
+
+  /** Runs the "Open with…" command for this forwarder's address, off the UI thread. */
+  public void openWith() {
+    if (openWith == null) {
+      return;
+    }
+    openWithProblem.set("");
+    openWithStatus.set("Opening…");
+    openWith
+        .open(kind, "127.0.0.1", port)
+        .whenComplete(
+            (done, e) ->
+                ui.execute(
+                    () -> {
+                      openWithStatus.set(e == null ? done : "");
+                      openWithProblem.set(e == null ? "" : OpenWithModel.message(e));
+                    }));
+  }
+
+  /** "Opened psql." after "Open with…"; empty otherwise. */
+  public StringProperty openWithStatusProperty() {
+    return openWithStatus;
+  }
+
+  /** Why "Open with…" failed ("command not found"); empty otherwise. */
+  public StringProperty openWithProblemProperty() {
+    return openWithProblem;
   }
 
   @Override

@@ -1,13 +1,16 @@
 package dev.ferry.desktop.forwarders;
 
 import dev.ferry.client.forward.Forwarder;
+import dev.ferry.client.history.SessionRecord;
 import dev.ferry.desktop.gateways.GatewayViewModel;
+import dev.ferry.desktop.openwith.OpenWithModel;
 import dev.ferry.desktop.proxies.ProxyItem;
 import dev.ferry.desktop.settings.Settings;
 import dev.ferry.desktop.settings.SettingsModel;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import javafx.beans.property.IntegerProperty;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleIntegerProperty;
@@ -34,6 +37,8 @@ public final class ForwardersViewModel {
   private final IntegerProperty suggestedPort = new SimpleIntegerProperty(0);
   private final ObjectProperty<ProxyItem> suggestionFor = new SimpleObjectProperty<>();
   private Runnable onRecentsChanged = () -> {};
+  private Consumer<SessionRecord> sessions = s -> {};
+  private OpenWithModel openWith;
 
   public ForwardersViewModel(SettingsModel settings, Executor io, Executor ui) {
     this.settings = settings;
@@ -43,6 +48,16 @@ public final class ForwardersViewModel {
 
   public void onRecentsChanged(Runnable r) {
     this.onRecentsChanged = r;
+  }
+
+  /** Where every session of every forwarder started from now on is recorded. */
+  public void recordSessionsTo(Consumer<SessionRecord> sink) {
+    this.sessions = sink;
+  }
+
+  /** How "Open with…" runs for the forwarders started from now on. */
+  public void openWith(OpenWithModel model) {
+    this.openWith = model;
   }
 
   /** The running forwarder of {@code item}, or null. */
@@ -89,6 +104,7 @@ public final class ForwardersViewModel {
     suggestionFor.set(null);
     GatewayViewModel g = item.gateway();
     ForwarderViewModel vm = new ForwarderViewModel(g, item.name(), item.kind(), ui);
+    vm.connect(sessions, openWith);
     io.execute(
         () -> {
           Forwarder f = null;

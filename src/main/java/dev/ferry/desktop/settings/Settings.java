@@ -2,6 +2,7 @@ package dev.ferry.desktop.settings;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.ferry.client.history.HistoryStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,6 +20,9 @@ import java.util.Set;
  * @param recents proxy keys most recently connected first, at most {@link #MAX_RECENTS}
  * @param ports the last local port each proxy key used
  * @param pinnedPorts ports the user pinned per proxy key
+ * @param historyDays how many days the connection history keeps sessions; 0 keeps them forever
+ * @param openWith the user's "Open with…" command per proxy kind where it differs from the default;
+ *     "" means none
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -28,11 +32,15 @@ public record Settings(
     Set<String> favorites,
     List<String> recents,
     Map<String, Integer> ports,
-    Map<String, Integer> pinnedPorts) {
+    Map<String, Integer> pinnedPorts,
+    Integer historyDays,
+    Map<String, String> openWith) {
 
   public static final int MAX_RECENTS = 8;
+  public static final int MAX_HISTORY_DAYS = 3650;
   public static final Settings DEFAULTS =
-      new Settings(ThemeChoice.SYSTEM, List.of(), Set.of(), List.of(), Map.of(), Map.of());
+      new Settings(
+          ThemeChoice.SYSTEM, List.of(), Set.of(), List.of(), Map.of(), Map.of(), null, Map.of());
 
   public Settings {
     theme = theme == null ? ThemeChoice.SYSTEM : theme;
@@ -41,6 +49,11 @@ public record Settings(
     recents = recents == null ? List.of() : List.copyOf(recents);
     ports = ports == null ? Map.of() : Map.copyOf(ports);
     pinnedPorts = pinnedPorts == null ? Map.of() : Map.copyOf(pinnedPorts);
+    historyDays =
+        historyDays == null
+            ? HistoryStore.DEFAULT_RETENTION_DAYS
+            : Math.max(0, Math.min(MAX_HISTORY_DAYS, historyDays));
+    openWith = openWith == null ? Map.of() : Map.copyOf(openWith);
   }
 
   /** The key a proxy is remembered under: the same name on two gateways are two proxies. */
@@ -49,7 +62,7 @@ public record Settings(
   }
 
   public Settings withTheme(ThemeChoice t) {
-    return new Settings(t, gateways, favorites, recents, ports, pinnedPorts);
+    return new Settings(t, gateways, favorites, recents, ports, pinnedPorts, historyDays, openWith);
   }
 
   public Settings withGateway(String url) {
@@ -57,13 +70,13 @@ public record Settings(
     if (!g.contains(url)) {
       g.add(url);
     }
-    return new Settings(theme, g, favorites, recents, ports, pinnedPorts);
+    return new Settings(theme, g, favorites, recents, ports, pinnedPorts, historyDays, openWith);
   }
 
   public Settings withoutGateway(String url) {
     List<String> g = new ArrayList<>(gateways);
     g.remove(url);
-    return new Settings(theme, g, favorites, recents, ports, pinnedPorts);
+    return new Settings(theme, g, favorites, recents, ports, pinnedPorts, historyDays, openWith);
   }
 
   public Settings withFavorite(String key, boolean favorite) {
@@ -73,7 +86,7 @@ public record Settings(
     } else {
       f.remove(key);
     }
-    return new Settings(theme, gateways, f, recents, ports, pinnedPorts);
+    return new Settings(theme, gateways, f, recents, ports, pinnedPorts, historyDays, openWith);
   }
 
   /** {@code key} moves to the front of the recents; the oldest falls off past the maximum. */
@@ -84,13 +97,13 @@ public record Settings(
     while (r.size() > MAX_RECENTS) {
       r.remove(r.size() - 1);
     }
-    return new Settings(theme, gateways, favorites, r, ports, pinnedPorts);
+    return new Settings(theme, gateways, favorites, r, ports, pinnedPorts, historyDays, openWith);
   }
 
   public Settings withPort(String key, int port) {
     Map<String, Integer> p = new LinkedHashMap<>(ports);
     p.put(key, port);
-    return new Settings(theme, gateways, favorites, recents, p, pinnedPorts);
+    return new Settings(theme, gateways, favorites, recents, p, pinnedPorts, historyDays, openWith);
   }
 
   /** Pins {@code port} for {@code key}; null unpins. */
@@ -101,6 +114,22 @@ public record Settings(
     } else {
       p.put(key, port);
     }
-    return new Settings(theme, gateways, favorites, recents, ports, p);
+    return new Settings(theme, gateways, favorites, recents, ports, p, historyDays, openWith);
+  }
+
+  /** Keeps sessions {@code days} days (0: forever); clamped to 0…{@value #MAX_HISTORY_DAYS}. */
+  public Settings withHistoryDays(int days) {
+    return new Settings(theme, gateways, favorites, recents, ports, pinnedPorts, days, openWith);
+  }
+
+  /** Sets the "Open with…" command of {@code kind}; null goes back to the default. */
+  public Settings withOpenWith(String kind, String command) {
+    Map<String, String> o = new LinkedHashMap<>(openWith);
+    if (command == null) {
+      o.remove(kind);
+    } else {
+      o.put(kind, command);
+    }
+    return new Settings(theme, gateways, favorites, recents, ports, pinnedPorts, historyDays, o);
   }
 }

@@ -146,4 +146,78 @@ class ForwarderTest {
       assertThat(f.lastRtt()).as("kept as last known").isNotNull();
     }
   }
+
+  @Nested
+  @DisplayName("listener")
+  class Listener {
+    record Full(int localPort, java.time.Instant openedAt, long up, long down, String reason) {}
+
+    @Test
+    @DisplayName(
+        "the long forms carry the client's port and when it connected; old listeners still"
+            + " hear the short forms")
+    void longForms() throws Exception {
+      TcpTarget target = fx.target(TcpTarget.echo());
+      GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
+      List<Full> closed = new CopyOnWriteArrayList<>();
+      List<Full> refused = new CopyOnWriteArrayList<>();
+      ForwarderListener full =
+          new ForwarderListener() {
+            @Override
+            public void connectionClosed(
+                int localPort, java.time.Instant openedAt, long up, long down, String reason) {
+              closed.add(new Full(localPort, openedAt, up, down, reason));
+            }
+
+            @Override
+            public void connectionRefused(
+                int localPort, java.time.Instant openedAt, TunnelError error, String detail) {
+              refused.add(new Full(localPort, openedAt, 0, 0, error.tag()));
+            }
+          };
+      java.time.Instant before = java.time.Instant.now();
+      Forwarder f =
+          fx.closeAfter(
+              new Forwarder(
+                  gw.connector(), "echo", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, full));
+      f.start();
+      int clientPort;
+      try (Socket s = connect(f)) {
+        clientPort = s.getLocalPort();
+        s.getOutputStream().write(new byte[300]);
+        assertThat(s.getInputStream().readNBytes(300)).hasSize(300);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> closed.size() == 1);
+      Full c = closed.get(0);
+      assertThat(c.localPort()).isEqualTo(clientPort);
+      assertThat(c.openedAt()).isBetween(before, java.time.Instant.now());
+      assertThat(c.up()).isEqualTo(300);
+      assertThat(c.down()).isEqualTo(300);
+
+      Recorder old = new Recorder();
+      Forwarder nobody = forwarder(gw, "no-such-proxy", old, fx.token(ALICE));
+      Forwarder nobodyFull =
+          fx.closeAfter(
+              new Forwarder(
+                  gw.connector(),
+                  "no-such-proxy",
+                  fx.tokens(fx.token(ALICE)),
+                  "127.0.0.1",
+                  0,
+                  full));
+      nobodyFull.start();
+      try (Socket a = connect(nobody);
+          Socket b = connect(nobodyFull)) {
+        assertThat(a.getInputStream().read()).isEqualTo(-1);
+        assertThat(b.getInputStream().read()).isEqualTo(-1);
+        clientPort = b.getLocalPort();
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> old.refused.size() == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> refused.size() == 1);
+      assertThat(old.refusedErrors).containsExactly(TunnelError.PROXY_NOT_FOUND);
+      assertThat(refused.get(0).localPort()).isEqualTo(clientPort);
+      assertThat(refused.get(0).reason()).isEqualTo("not-found");
+      assertThat(refused.get(0).openedAt()).isBetween(before, java.time.Instant.now());
+    }
+  }
 }

@@ -2,6 +2,7 @@ package dev.ferry.desktop.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.client.history.SessionRecord;
 import dev.ferry.desktop.DesktopWorld;
 import dev.ferry.desktop.PlayedBrowser;
 import dev.ferry.desktop.settings.SettingsStore;
@@ -16,6 +17,9 @@ import java.util.concurrent.TimeUnit;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
+import javafx.scene.control.TabPane;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextField;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -122,6 +126,30 @@ class DesktopEndToEndTest {
     robot.clickOn("#disconnect-echo");
     waitFor(() -> !exists("#forwarder-echo"));
     assertThat(refused(port)).isTrue();
+
+    // History: the session with its bytes, and the search filters it.
+    TabPane tabs = robot.lookup("#mainTabs").queryAs(TabPane.class);
+    robot.interact(() -> tabs.getSelectionModel().select(1));
+    waitFor(() -> tabs.getSelectionModel().getSelectedItem().getText().equals("History"));
+    TableView<SessionRecord> history = robot.lookup("#historyTable").queryTableView();
+    waitFor(() -> history.isVisible() && history.getItems().size() == 1);
+    SessionRecord row = history.getItems().get(0);
+    assertThat(row.proxy()).isEqualTo("echo");
+    assertThat(row.localPort()).isEqualTo(port);
+    assertThat(row.bytesUp()).isEqualTo(1000);
+    assertThat(row.bytesDown()).isEqualTo(1000);
+    assertThat(row.outcome().label()).isEqualTo("ok");
+    waitFor(() -> robot.lookup("1000 B").tryQuery().isPresent());
+    TextField historySearch = robot.lookup("#historySearch").queryAs(TextField.class);
+    robot.interact(historySearch::requestFocus);
+    robot.write("nothing");
+    waitFor(() -> history.getItems().isEmpty());
+    robot.interact(historySearch::clear);
+    robot.write("ech");
+    waitFor(() -> history.getItems().size() == 1);
+    assertThat(app.viewModel().history().searchProperty().get()).isEqualTo("ech");
+    robot.interact(() -> tabs.getSelectionModel().select(0));
+    waitFor(() -> tabs.getSelectionModel().getSelectedItem().getText().equals("Connect"));
 
     robot.doubleClickOn("#search").eraseText(3).write("down");
     waitFor(() -> proxies.getItems().size() == 1);

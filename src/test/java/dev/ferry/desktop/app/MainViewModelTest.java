@@ -3,6 +3,8 @@ package dev.ferry.desktop.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ferry.client.history.Outcome;
+import dev.ferry.client.history.SessionRecord;
 import dev.ferry.desktop.DesktopWorld;
 import dev.ferry.desktop.PlayedBrowser;
 import dev.ferry.desktop.forwarders.ForwarderViewModel;
@@ -174,6 +176,35 @@ class MainViewModelTest {
     }
     assertThat(store.load().recents()).isNotEmpty();
     int port = f.port();
+
+    // The session is in the history with its bytes once the connection has closed.
+    await()
+        .atMost(WAIT)
+        .until(() -> onUi(() -> List.copyOf(vm.history().rows())), rows -> rows.size() == 1);
+    SessionRecord h = onUi(() -> vm.history().rows().get(0));
+    assertThat(h.proxy()).isEqualTo("echo");
+    assertThat(h.gateway()).isEqualTo(world.gateway.url());
+    assertThat(h.gatewayName()).isEqualTo("test-gateway");
+    assertThat(h.localPort()).isEqualTo(port);
+    assertThat(h.bytesUp()).isEqualTo(1000);
+    assertThat(h.bytesDown()).isEqualTo(1000);
+    assertThat(h.outcome()).isEqualTo(Outcome.OK);
+
+    // "Open with…" runs the configured argv for this forwarder's port, without a shell.
+    vm.openWith().setCommand("tcp", "touch '" + dir + "/opened-{port}'");
+    assertThat(f.canOpenWith()).isTrue();
+    run(f::openWith);
+    await()
+        .atMost(WAIT)
+        .until(() -> onUi(() -> f.openWithStatusProperty().get()), s -> s.equals("Opened touch."));
+    assertThat(dir.resolve("opened-" + port)).exists();
+    vm.openWith().setCommand("tcp", "ferry-no-such-program {port}");
+    run(f::openWith);
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> onUi(() -> f.openWithProblemProperty().get()),
+            s -> s.contains("ferry-no-such-program: command not found"));
     run(() -> vm.forwarders().disconnect(f));
     await()
         .atMost(WAIT)
@@ -201,6 +232,13 @@ class MainViewModelTest {
     await()
         .atMost(WAIT)
         .until(() -> onUi(() -> d.lastRefusalProperty().get()), r -> r.contains("upstream down"));
+    await()
+        .atMost(WAIT)
+        .until(() -> onUi(() -> List.copyOf(vm.history().rows())), rows -> rows.size() == 2);
+    SessionRecord refused = onUi(() -> vm.history().rows().get(0));
+    assertThat(refused.proxy()).isEqualTo("down");
+    assertThat(refused.outcome()).isEqualTo(Outcome.REFUSED);
+    assertThat(refused.reason()).contains("upstream down");
   }
 
   @Test

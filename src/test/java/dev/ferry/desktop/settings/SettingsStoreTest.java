@@ -28,7 +28,10 @@ class SettingsStoreTest {
             .withFavorite(Settings.key("https://a.example", "db"), true)
             .withRecent("x")
             .withPort("x", 5432)
-            .withPinnedPort("y", 2222);
+            .withPinnedPort("y", 2222)
+            .withHistoryDays(30)
+            .withOpenWith("ssh", "ssh -p {port} me@{host}")
+            .withOpenWith("tcp", "");
     store.save(s);
     assertThat(store.load()).isEqualTo(s);
     try (var files = Files.list(store.file().getParent())) {

@@ -1,0 +1,185 @@
+package dev.ferry.desktop.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.client.history.HistoryCsv;
+import dev.ferry.client.history.HistoryStore;
+import dev.ferry.client.history.Outcome;
+import dev.ferry.client.history.SessionRecord;
+import dev.ferry.desktop.settings.SettingsModel;
+import dev.ferry.desktop.settings.SettingsStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The history view-model without the FX toolkit: one thread stands in for the FX thread. */
+@Timeout(60)
+class HistoryViewModelTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+  private final ExecutorService io = Executors.newCachedThreadPool();
+  private final ExecutorService ui = Executors.newSingleThreadExecutor();
+  private HistoryViewModel vm;
+  private SettingsStore settingsStore;
+
+  @AfterEach
+  void stop() {
+    if (vm != null) {
+      vm.close();
+    }
+    io.shutdownNow();
+    ui.shutdownNow();
+  }
+
+  private HistoryViewModel open() throws Exception {
+    settingsStore = new SettingsStore(dir.resolve("config"));
+    SettingsModel settings = new SettingsModel(settingsStore, settingsStore.load(), io);
+    HistoryStore store =
+        new HistoryStore(dir.resolve("data"), settings.get().historyDays(), Clock.systemUTC());
+    HistoryViewModel h = onUi(() -> new HistoryViewModel(store, settings, io, ui));
+    run(h::start);
+    return h;
+  }
+
+  private <T> T onUi(Callable<T> c) throws Exception {
+    return ui.submit(c).get(10, TimeUnit.SECONDS);
+  }
+
+  private void run(Runnable r) throws Exception {
+    onUi(
+        () -> {
+          r.run();
+          return null;
+        });
+  }
+
+  static SessionRecord session(String proxy, long up, long down, Outcome outcome, String reason) {
+    Instant start = Instant.now().minusSeconds(30);
+    return new SessionRecord(
+        0,
+        "http://127.0.0.1:1",
+        "test-gateway",
+        proxy,
+        15432,
+        50000,
+        start,
+        start.plusSeconds(5),
+        up,
+        down,
+        outcome,
+        reason);
+  }
+
+  private List<String> shown() throws Exception {
+    return onUi(() -> vm.rows().stream().map(SessionRecord::proxy).toList());
+  }
+
+  @Test
+  @DisplayName("sessions show newest first, survive a restart, and the search filters them")
+  void recordRestartSearch() throws Exception {
+    vm = open();
+    vm.record(session("orders-db", 1000, 2000, Outcome.OK, "completed")).get(10, TimeUnit.SECONDS);
+    vm.record(session("bastion", 0, 0, Outcome.REFUSED, "limit reached")).get(10, TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> shown().size() == 2);
+    assertThat(shown()).containsExactly("bastion", "orders-db");
+    vm.close();
+
+    vm = open();
+    await().atMost(WAIT).until(() -> shown().size() == 2);
+    assertThat(shown()).containsExactlyInAnyOrder("bastion", "orders-db");
+    SessionRecord db =
+        onUi(() -> vm.rows().stream().filter(r -> r.proxy().equals("orders-db")))
+            .findFirst()
+            .orElseThrow();
+    assertThat(db.bytesUp()).isEqualTo(1000);
+    assertThat(db.bytesDown()).isEqualTo(2000);
+
+    run(() -> vm.searchProperty().set("LIMIT"));
+    assertThat(shown()).containsExactly("bastion");
+    assertThat(onUi(() -> vm.countText().get())).isEqualTo("1 of 2 sessions");
+    run(() -> vm.searchProperty().set("test-gateway orders"));
+    assertThat(shown()).containsExactly("orders-db");
+    run(() -> vm.searchProperty().set("refused"));
+    assertThat(shown()).containsExactly("bastion");
+    run(() -> vm.searchProperty().set(""));
+    assertThat(shown()).hasSize(2);
+  }
+
+  @Test
+  @DisplayName("CSV export writes what is shown, with reasons full of commas, quotes and newlines")
+  void export() throws Exception {
+    vm = open();
+    String nasty = "closed: \"bye\", said the server\nand left";
+    vm.record(session("we,ird", 5, 6, Outcome.ERROR, nasty)).get(10, TimeUnit.SECONDS);
+    vm.record(session("other", 1, 1, Outcome.OK, "completed")).get(10, TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> shown().size() == 2);
+    run(() -> vm.searchProperty().set("said"));
+    Path csv = dir.resolve("out.csv");
+    onUi(() -> vm.exportCsv(csv)).get(10, TimeUnit.SECONDS);
+    String text = Files.readString(csv, StandardCharsets.UTF_8);
+    assertThat(text).startsWith(HistoryCsv.HEADER + "\r\n");
+    assertThat(text)
+        .contains(
+            ",\"we,ird\",15432,50000,5,6,error,\"closed: \"\"bye\"\", said the server\nand left\"\r\n");
+    assertThat(text).doesNotContain("other");
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> onUi(() -> vm.statusProperty().get()),
+            s -> s.startsWith("Exported 1 session to "));
+
+    onUi(() -> vm.exportCsv(dir.resolve("no-such-folder").resolve("x.csv"))).handle((p, e) -> p);
+    await()
+        .atMost(WAIT)
+        .until(() -> onUi(() -> vm.statusProperty().get()), s -> s.contains("Could not export"));
+    assertThat(onUi(() -> vm.statusProperty().get())).contains("no such folder");
+  }
+
+  @Test
+  @DisplayName("retention: a change is saved with the settings and applied to the store")
+  void retention() throws Exception {
+    vm = open();
+    assertThat(onUi(() -> vm.retentionDaysProperty().get())).isEqualTo(90);
+    Instant old = Instant.now().minus(Duration.ofDays(20));
+    vm.record(
+            new SessionRecord(
+                0, "g", "g", "old", 1, 2, old, old.plusSeconds(1), 0, 0, Outcome.OK, ""))
+        .get(10, TimeUnit.SECONDS);
+    vm.record(session("new", 1, 1, Outcome.OK, "completed")).get(10, TimeUnit.SECONDS);
+    run(() -> vm.retentionDaysProperty().set(7));
+    await().atMost(WAIT).until(() -> settingsStore.load().historyDays() == 7);
+    await().atMost(WAIT).until(this::shown, s -> s.equals(List.of("new")));
+  }
+
+  @Test
+  @DisplayName("a damaged history file: a notice in the view, a fresh file, and recording works")
+  void damagedFile() throws Exception {
+    Files.createDirectories(dir.resolve("data"));
+    Files.write(
+        dir.resolve("data").resolve(HistoryStore.FILE_NAME),
+        "garbage, not SQLite".repeat(500).getBytes(StandardCharsets.UTF_8));
+    vm = open();
+    await()
+        .atMost(WAIT)
+        .until(() -> onUi(() -> vm.noticeProperty().get()), n -> n.contains("damaged"));
+    vm.record(session("p", 1, 1, Outcome.OK, "completed")).get(10, TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> shown().size() == 1);
+    run(vm::dismissNotice);
+    assertThat(onUi(() -> vm.noticeProperty().get())).isEmpty();
+  }
+}
