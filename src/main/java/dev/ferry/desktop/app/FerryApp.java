@@ -4,10 +4,13 @@ import atlantafx.base.theme.PrimerDark;
 import atlantafx.base.theme.PrimerLight;
 import dev.ferry.client.auth.SystemBrowser;
 import dev.ferry.client.discovery.GatewayBrowser;
+import dev.ferry.desktop.DesktopMain;
 import dev.ferry.desktop.settings.SettingsModel;
 import dev.ferry.desktop.settings.SystemTheme;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +60,13 @@ public final class FerryApp extends Application {
   @Override
   public void init() {
     if (context == null) {
-      context = DesktopContext.forCurrentUser();
+      Map<String, String> named = getParameters() == null ? Map.of() : getParameters().getNamed();
+      String tokenFile = named.get(DesktopMain.TOKEN_FILE);
+      context =
+          DesktopContext.forCurrentUser(
+              named.get(DesktopMain.GATEWAY),
+              tokenFile == null ? null : Path.of(tokenFile),
+              named.get(DesktopMain.TOKEN_COMMAND));
     }
     AtomicInteger n = new AtomicInteger();
     io =
