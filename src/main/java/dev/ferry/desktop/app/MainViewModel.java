@@ -7,6 +7,7 @@ import dev.ferry.desktop.proxies.ProxiesViewModel;
 import dev.ferry.desktop.settings.SettingsModel;
 import dev.ferry.desktop.settings.SettingsViewModel;
 import dev.ferry.desktop.signin.SignInViewModel;
+import dev.ferry.desktop.tray.TrayViewModel;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -22,6 +23,7 @@ public final class MainViewModel {
   private final SignInViewModel signIn;
   private final ProxiesViewModel proxies;
   private final ForwardersViewModel forwarders;
+  private final TrayViewModel tray;
 
   public MainViewModel(
       SettingsModel settings,
@@ -35,6 +37,7 @@ public final class MainViewModel {
     this.signIn = new SignInViewModel(browser, io, ui);
     this.proxies = new ProxiesViewModel(settings, io, ui);
     this.forwarders = new ForwardersViewModel(settings, io, ui);
+    this.tray = new TrayViewModel(settings, gateways, proxies, forwarders, ui, Instant::now);
 
     signIn.gatewayProperty().bind(gateways.selectedProperty());
     proxies.gatewayProperty().bind(gateways.selectedProperty());
@@ -103,5 +106,9 @@ public final class MainViewModel {
 
   public ForwardersViewModel forwarders() {
     return forwarders;
+  }
+
+  public TrayViewModel tray() {
+    return tray;
   }
 }

@@ -19,6 +19,9 @@ import java.util.Set;
  * @param recents proxy keys most recently connected first, at most {@link #MAX_RECENTS}
  * @param ports the last local port each proxy key used
  * @param pinnedPorts ports the user pinned per proxy key
+ * @param keepInTray whether closing the window keeps the app (and its forwarders) running in the
+ *     tray, where the desktop has one; null reads as true
+ * @param dismissed notices the user dismissed for good (e.g. {@link #NOTICE_NO_TRAY})
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -28,11 +31,18 @@ public record Settings(
     Set<String> favorites,
     List<String> recents,
     Map<String, Integer> ports,
-    Map<String, Integer> pinnedPorts) {
+    Map<String, Integer> pinnedPorts,
+    Boolean keepInTray,
+    Set<String> dismissed) {
 
   public static final int MAX_RECENTS = 8;
+
+  /** The notice "this desktop has no tray". */
+  public static final String NOTICE_NO_TRAY = "no-tray";
+
   public static final Settings DEFAULTS =
-      new Settings(ThemeChoice.SYSTEM, List.of(), Set.of(), List.of(), Map.of(), Map.of());
+      new Settings(
+          ThemeChoice.SYSTEM, List.of(), Set.of(), List.of(), Map.of(), Map.of(), true, Set.of());
 
   public Settings {
     theme = theme == null ? ThemeChoice.SYSTEM : theme;
@@ -41,6 +51,8 @@ public record Settings(
     recents = recents == null ? List.of() : List.copyOf(recents);
     ports = ports == null ? Map.of() : Map.copyOf(ports);
     pinnedPorts = pinnedPorts == null ? Map.of() : Map.copyOf(pinnedPorts);
+    keepInTray = keepInTray == null || keepInTray;
+    dismissed = dismissed == null ? Set.of() : Set.copyOf(dismissed);
   }
 
   /** The key a proxy is remembered under: the same name on two gateways are two proxies. */
@@ -49,7 +61,7 @@ public record Settings(
   }
 
   public Settings withTheme(ThemeChoice t) {
-    return new Settings(t, gateways, favorites, recents, ports, pinnedPorts);
+    return new Settings(t, gateways, favorites, recents, ports, pinnedPorts, keepInTray, dismissed);
   }
 
   public Settings withGateway(String url) {
@@ -57,13 +69,13 @@ public record Settings(
     if (!g.contains(url)) {
       g.add(url);
     }
-    return new Settings(theme, g, favorites, recents, ports, pinnedPorts);
+    return new Settings(theme, g, favorites, recents, ports, pinnedPorts, keepInTray, dismissed);
   }
 
   public Settings withoutGateway(String url) {
     List<String> g = new ArrayList<>(gateways);
     g.remove(url);
-    return new Settings(theme, g, favorites, recents, ports, pinnedPorts);
+    return new Settings(theme, g, favorites, recents, ports, pinnedPorts, keepInTray, dismissed);
   }
 
   public Settings withFavorite(String key, boolean favorite) {
@@ -73,7 +85,7 @@ public record Settings(
     } else {
       f.remove(key);
     }
-    return new Settings(theme, gateways, f, recents, ports, pinnedPorts);
+    return new Settings(theme, gateways, f, recents, ports, pinnedPorts, keepInTray, dismissed);
   }
 
   /** {@code key} moves to the front of the recents; the oldest falls off past the maximum. */
@@ -84,13 +96,13 @@ public record Settings(
     while (r.size() > MAX_RECENTS) {
       r.remove(r.size() - 1);
     }
-    return new Settings(theme, gateways, favorites, r, ports, pinnedPorts);
+    return new Settings(theme, gateways, favorites, r, ports, pinnedPorts, keepInTray, dismissed);
   }
 
   public Settings withPort(String key, int port) {
     Map<String, Integer> p = new LinkedHashMap<>(ports);
     p.put(key, port);
-    return new Settings(theme, gateways, favorites, recents, p, pinnedPorts);
+    return new Settings(theme, gateways, favorites, recents, p, pinnedPorts, keepInTray, dismissed);
   }
 
   /** Pins {@code port} for {@code key}; null unpins. */
@@ -101,6 +113,17 @@ public record Settings(
     } else {
       p.put(key, port);
     }
-    return new Settings(theme, gateways, favorites, recents, ports, p);
+    return new Settings(theme, gateways, favorites, recents, ports, p, keepInTray, dismissed);
+  }
+
+  public Settings withKeepInTray(boolean keep) {
+    return new Settings(theme, gateways, favorites, recents, ports, pinnedPorts, keep, dismissed);
+  }
+
+  /** The notice {@code id} was dismissed: it is not shown again. */
+  public Settings withDismissed(String id) {
+    Set<String> d = new LinkedHashSet<>(dismissed);
+    d.add(id);
+    return new Settings(theme, gateways, favorites, recents, ports, pinnedPorts, keepInTray, d);
   }
 }
