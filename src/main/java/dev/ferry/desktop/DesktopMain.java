@@ -1,12 +1,21 @@
 package dev.ferry.desktop;
 
 import dev.ferry.desktop.app.FerryApp;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import javafx.application.Application;
 
 /** Starts the desktop app (what {@code ferry} and {@code ferry desktop} run). */
 public final class DesktopMain {
+  /** Named parameters ({@code --name=value}) the app takes: the CLI's client options. */
+  public static final String GATEWAY = "gateway";
+
+  public static final String TOKEN_FILE = "token-file";
+  public static final String TOKEN_COMMAND = "token-command";
+
   private DesktopMain() {}
 
   /**
@@ -33,5 +42,23 @@ public final class DesktopMain {
   /** Opens the window and returns when the user quits. */
   public static void launch(String... args) {
     Application.launch(FerryApp.class, args);
+  }
+
+  /**
+   * Opens the window with the CLI's client options (each may be null) and returns when the user
+   * quits.
+   */
+  public static void launch(String gateway, Path tokenFile, String tokenCommand) {
+    List<String> args = new ArrayList<>();
+    if (gateway != null) {
+      args.add("--" + GATEWAY + "=" + gateway);
+    }
+    if (tokenFile != null) {
+      args.add("--" + TOKEN_FILE + "=" + tokenFile.toAbsolutePath());
+    }
+    if (tokenCommand != null) {
+      args.add("--" + TOKEN_COMMAND + "=" + tokenCommand);
+    }
+    launch(args.toArray(String[]::new));
   }
 }

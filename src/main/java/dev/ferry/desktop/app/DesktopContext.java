@@ -3,6 +3,8 @@ package dev.ferry.desktop.app;
 import dev.ferry.client.auth.ClientStateStore;
 import dev.ferry.client.auth.RefreshTokenStore;
 import dev.ferry.client.auth.RefreshTokenStores;
+import dev.ferry.client.auth.TokenSource;
+import dev.ferry.client.auth.TokenSources;
 import dev.ferry.client.history.HistoryStore;
 import dev.ferry.desktop.gateways.CoreGatewayService;
 import dev.ferry.desktop.gateways.GatewayService;
@@ -58,11 +60,25 @@ public record DesktopContext(
 
   /** The real app: the user's config folder, the OS keychain, the LAN, the system theme. */
   public static DesktopContext forCurrentUser() {
+    return forCurrentUser(null, null, null);
+  }
+
+  /**
+   * The real app with the CLI's client options: {@code gateway} (else {@code $FERRY_GATEWAY}, else
+   * the CLI's last login) is offered first; the token comes, as for the CLI, from {@code
+   * tokenFile}, else {@code tokenCommand}, else {@code $FERRY_TOKEN}, else the browser sign-in.
+   */
+  public static DesktopContext forCurrentUser(String gateway, Path tokenFile, String tokenCommand) {
+    TokenSource external =
+        TokenSources.resolve(tokenFile, tokenCommand, System.getenv(), () -> null);
     Supplier<RefreshTokenStore> store = memoize(RefreshTokenStores::system);
     ClientStateStore clientState = ClientStateStore.forCurrentUser();
     String caEnv = System.getenv("FERRY_CA_FILE");
     Path ca = caEnv == null || caEnv.isBlank() ? null : Path.of(caEnv);
     List<String> extra = new ArrayList<>();
+    if (gateway != null && !gateway.isBlank()) {
+      extra.add(gateway);
+    }
     String envGateway = System.getenv("FERRY_GATEWAY");
     if (envGateway != null && !envGateway.isBlank()) {
       extra.add(envGateway);
@@ -73,7 +89,7 @@ public record DesktopContext(
     }
     return new DesktopContext(
         SettingsStore.forCurrentUser(),
-        url -> new CoreGatewayService(url, store, clientState, ca),
+        url -> new CoreGatewayService(url, store, clientState, ca, external),
         null,
         true,
         true,

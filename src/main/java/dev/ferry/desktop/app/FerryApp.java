@@ -5,12 +5,17 @@ import atlantafx.base.theme.PrimerLight;
 import dev.ferry.client.auth.SystemBrowser;
 import dev.ferry.client.discovery.GatewayBrowser;
 import dev.ferry.client.history.HistoryStore;
+import dev.ferry.desktop.DesktopMain;
 import dev.ferry.desktop.openwith.Launcher;
 import dev.ferry.desktop.settings.SettingsModel;
 import dev.ferry.desktop.settings.SystemTheme;
+import dev.ferry.desktop.tray.TrayController;
+import java.awt.AWTException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +27,7 @@ import javafx.animation.Timeline;
 import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.scene.Scene;
+import javafx.scene.image.Image;
 import javafx.stage.Stage;
 import javafx.util.Duration;
 import org.slf4j.Logger;
@@ -35,12 +41,15 @@ import org.slf4j.LoggerFactory;
 public final class FerryApp extends Application {
   private static final Logger LOG = LoggerFactory.getLogger(FerryApp.class);
   private static final String CSS = "/dev/ferry/desktop/app/ferry.css";
+  private static final String ICON = "/dev/ferry/desktop/ferry-256.png";
 
   private DesktopContext context;
   private ExecutorService io;
   private MainViewModel vm;
   private Timeline ticker;
   private volatile GatewayBrowser lan;
+  private volatile TrayController tray;
+  private Stage stage;
 
   /** The real app (Application.launch needs this constructor). */
   public FerryApp() {
@@ -60,7 +69,13 @@ public final class FerryApp extends Application {
   @Override
   public void init() {
     if (context == null) {
-      context = DesktopContext.forCurrentUser();
+      Map<String, String> named = getParameters() == null ? Map.of() : getParameters().getNamed();
+      String tokenFile = named.get(DesktopMain.TOKEN_FILE);
+      context =
+          DesktopContext.forCurrentUser(
+              named.get(DesktopMain.GATEWAY),
+              tokenFile == null ? null : Path.of(tokenFile),
+              named.get(DesktopMain.TOKEN_COMMAND));
     }
     AtomicInteger n = new AtomicInteger();
     io =
@@ -117,7 +132,9 @@ public final class FerryApp extends Application {
     }
     Scene scene = new Scene(new MainView(vm), 1240, 780);
     scene.getStylesheets().add(FerryApp.class.getResource(CSS).toExternalForm());
+    this.stage = stage;
     stage.setTitle("Ferry");
+    stage.getIcons().add(new Image(FerryApp.class.getResource(ICON).toExternalForm()));
     stage.setMinWidth(900);
     stage.setMinHeight(560);
     stage.setScene(scene);
@@ -132,6 +149,9 @@ public final class FerryApp extends Application {
                 ticker.play();
               } else {
                 ticker.stop();
+                if (vm.tray().keepsRunningOnClose()) {
+                  vm.tray().windowClosedToTray();
+                }
               }
             });
     stage.show();
@@ -140,6 +160,43 @@ public final class FerryApp extends Application {
     if (context.discovery()) {
       io.execute(this::browseLan);
     }
+    io.execute(this::installTray);
+  }
+
+  /**
+   * Puts Ferry's icon in the tray, off the FX thread (AWT's toolkit loads here). Where there is no
+   * tray the window says so once and closing it quits as before.
+   */
+  private void installTray() {
+    String why = TrayController.unsupported();
+    TrayController t = null;
+    if (why == null) {
+      try {
+        t = TrayController.install(Platform::runLater, c -> vm.tray().run(c), this::showWindow);
+      } catch (AWTException | RuntimeException e) {
+        why = e.toString();
+      }
+    }
+    if (t == null) {
+      LOG.info("no tray icon: {}", why);
+      Platform.runLater(() -> vm.tray().unavailable());
+      return;
+    }
+    TrayController installed = t;
+    tray = installed;
+    Platform.runLater(
+        () -> {
+          vm.tray().attach(installed, this::showWindow, Platform::exit);
+          Runnable implicitExit = () -> Platform.setImplicitExit(!vm.tray().keepsRunningOnClose());
+          vm.tray().keepInTrayProperty().addListener((o, was, now) -> implicitExit.run());
+          implicitExit.run();
+        });
+  }
+
+  private void showWindow() {
+    stage.show();
+    stage.setIconified(false);
+    stage.toFront();
   }
 
   private void browseLan() {
@@ -165,6 +222,13 @@ public final class FerryApp extends Application {
   public void stop() {
     if (ticker != null) {
       ticker.stop();
+    }
+    if (vm != null) {
+      vm.tray().quitting();
+    }
+    TrayController t = tray;
+    if (t != null) {
+      t.close();
     }
     if (vm != null) {
       vm.close();

@@ -8,6 +8,7 @@ import dev.ferry.desktop.preferences.PreferencesView;
 import dev.ferry.desktop.proxies.ProxiesView;
 import dev.ferry.desktop.settings.ThemeChoice;
 import dev.ferry.desktop.signin.SignInView;
+import dev.ferry.desktop.tray.TrayViews;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.control.ChoiceBox;
@@ -40,11 +41,11 @@ public final class MainView extends BorderPane {
     theme.getItems().setAll(ThemeChoice.values());
     theme.valueProperty().bindBidirectional(vm.look().themeProperty());
     Label themeIcon = new Label(null, new FontIcon(Feather.SUN));
-    HBox top = new HBox(10, brand, spacer, themeIcon, theme);
+    HBox top = new HBox(10, brand, spacer, themeIcon, theme, TrayViews.settingsMenu(vm.tray()));
     top.setAlignment(Pos.CENTER_LEFT);
     top.setPadding(new Insets(8, 14, 8, 14));
     top.getStyleClass().add(Styles.BG_SUBTLE);
-    setTop(top);
+    setTop(new VBox(top, TrayViews.notice(vm.tray())));
 
     VBox sidebar =
         new VBox(
@@ -65,7 +66,7 @@ public final class MainView extends BorderPane {
     forwarders.setMinWidth(380);
 
     SplitPane split = new SplitPane(side, proxies, forwarders);
-    split.setDividerPositions(0.24, 0.6);
+    split.setDividerPositions(0.22, 0.64);
     setCenter(tabs(vm, split));
   }
 

@@ -12,6 +12,7 @@ import dev.ferry.desktop.proxies.ProxiesViewModel;
 import dev.ferry.desktop.settings.SettingsModel;
 import dev.ferry.desktop.settings.SettingsViewModel;
 import dev.ferry.desktop.signin.SignInViewModel;
+import dev.ferry.desktop.tray.TrayViewModel;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -31,6 +32,7 @@ public final class MainViewModel {
   private final HistoryViewModel history;
   private final OpenWithModel openWith;
   private final OpenWithSettingsViewModel openWithSettings;
+  private final TrayViewModel tray;
 
   /** With a history kept in memory only (tests that do not look at it). */
   public MainViewModel(
@@ -72,6 +74,7 @@ public final class MainViewModel {
     this.openWithSettings = new OpenWithSettingsViewModel(openWith);
     forwarders.recordSessionsTo(this.history.sink());
     forwarders.openWith(openWith);
+    this.tray = new TrayViewModel(settings, gateways, proxies, forwarders, ui, Instant::now);
 
     signIn.gatewayProperty().bind(gateways.selectedProperty());
     proxies.gatewayProperty().bind(gateways.selectedProperty());
@@ -154,5 +157,9 @@ public final class MainViewModel {
 
   public OpenWithSettingsViewModel openWithSettings() {
     return openWithSettings;
+  }
+
+  public TrayViewModel tray() {
+    return tray;
   }
 }

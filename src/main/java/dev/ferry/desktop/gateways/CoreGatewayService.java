@@ -12,6 +12,7 @@ import dev.ferry.client.auth.OidcClientSettings;
 import dev.ferry.client.auth.OidcSession;
 import dev.ferry.client.auth.RefreshTokenStore;
 import dev.ferry.client.auth.TokenException;
+import dev.ferry.client.auth.TokenSource;
 import dev.ferry.client.forward.Forwarder;
 import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.tls.ClientTls;
@@ -52,6 +53,7 @@ public final class CoreGatewayService implements GatewayService {
   private final ClientStateStore clientState;
   private final SignInGate gate;
   private final Clock clock;
+  private final TokenSource external;
   private volatile TunnelConnector connector;
   private volatile OidcSession session;
 
@@ -64,6 +66,21 @@ public final class CoreGatewayService implements GatewayService {
    */
   public CoreGatewayService(
       String url, Supplier<RefreshTokenStore> store, ClientStateStore clientState, Path caFile) {
+    this(url, store, clientState, caFile, null);
+  }
+
+  /**
+   * @param external the token source given on the command line ({@code --token-file}, {@code
+   *     --token-command}, {@code $FERRY_TOKEN}): signing in uses it instead of the browser and the
+   *     keychain; null for the browser sign-in
+   */
+  public CoreGatewayService(
+      String url,
+      Supplier<RefreshTokenStore> store,
+      ClientStateStore clientState,
+      Path caFile,
+      TokenSource external) {
+    this.external = external;
     this.endpoint = GatewayEndpoint.parse(url);
     try {
       this.tls = endpoint.tls() ? ClientTls.create(caFile) : null;
@@ -128,6 +145,14 @@ public final class CoreGatewayService implements GatewayService {
 
   @Override
   public Optional<Account> resume() {
+    if (external != null) {
+      try {
+        return Optional.of(startExternal());
+      } catch (TokenException | RuntimeException e) {
+        LOG.info("no sign-in to {} with {}: {}", url(), external.describe(), e.getMessage());
+        return Optional.empty();
+      }
+    }
     try {
       OidcSession s = session();
       if (!s.signedIn()) {
@@ -142,6 +167,9 @@ public final class CoreGatewayService implements GatewayService {
 
   @Override
   public Account signIn(Consumer<URI> browser) throws TokenException, GatewayApiException {
+    if (external != null) {
+      return startExternal();
+    }
     OidcSession s = session();
     LoginResult result = new BrowserLogin(s.client(), browser).login();
     s.remember(result);
@@ -159,6 +187,12 @@ public final class CoreGatewayService implements GatewayService {
     return start(s, result);
   }
 
+  private Account startExternal() throws TokenException {
+    Account a = ExternalToken.account(external);
+    gate.open(external);
+    return a;
+  }
+
   private Account start(OidcSession s, LoginResult result) {
     gate.open(new LoginTokenSource(s, result, clock));
     return new Account(result.user(), result.groups(), result.expiresAt());
@@ -166,22 +200,26 @@ public final class CoreGatewayService implements GatewayService {
 
   @Override
   public Instant renew() throws TokenException {
-    LoginTokenSource tokens = gate.now();
+    TokenSource tokens = gate.now();
     if (tokens == null) {
       throw new TokenException("not signed in to " + url());
     }
+    String token;
     try {
-      tokens.token();
+      token = tokens.token();
     } catch (TokenException e) {
       gate.close(); // the user has to sign in again; new connections wait for it
       throw e;
     }
-    return tokens.currentExpiry();
+    return tokens instanceof LoginTokenSource l ? l.currentExpiry() : ExternalToken.expiry(token);
   }
 
   @Override
   public void signOut() {
     gate.close();
+    if (external != null) {
+      return; // nothing stored to forget; signing in again reuses the given source
+    }
     OidcSession s = session;
     if (s != null) {
       s.forget();
@@ -190,7 +228,7 @@ public final class CoreGatewayService implements GatewayService {
 
   @Override
   public ProxyList proxies() throws GatewayApiException, TokenException {
-    LoginTokenSource tokens = gate.now();
+    TokenSource tokens = gate.now();
     if (tokens == null) {
       throw new TokenException("not signed in to " + url());
     }

@@ -11,15 +11,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The token source a desktop forwarder uses: the current sign-in's {@link LoginTokenSource}, and
- * while there is none (signed out, or the renewal needs the user again) it makes new connections
- * wait up to {@code maxWait} for a sign-in instead of refusing them. Thread-safe.
+ * The token source a desktop forwarder uses: the current sign-in's {@link LoginTokenSource} (or the
+ * token source given on the command line, {@link ExternalToken}), and while there is none (signed
+ * out, or the renewal needs the user again) it makes new connections wait up to {@code maxWait} for
+ * a sign-in instead of refusing them. Thread-safe.
  */
 public final class SignInGate implements TokenSource {
   private final String gateway;
   private final Duration maxWait;
-  private LoginTokenSource current;
-  private CompletableFuture<LoginTokenSource> next = new CompletableFuture<>();
+  private TokenSource current;
+  private CompletableFuture<TokenSource> next = new CompletableFuture<>();
 
   public SignInGate(String gateway, Duration maxWait) {
     this.gateway = gateway;
@@ -27,7 +28,7 @@ public final class SignInGate implements TokenSource {
   }
 
   /** A sign-in happened: waiting connections go on with it. */
-  public synchronized void open(LoginTokenSource tokens) {
+  public synchronized void open(TokenSource tokens) {
     current = tokens;
     next.complete(tokens);
   }
@@ -41,23 +42,23 @@ public final class SignInGate implements TokenSource {
   }
 
   /** The current sign-in's tokens, or null; never waits. */
-  public synchronized LoginTokenSource now() {
+  public synchronized TokenSource now() {
     return current;
   }
 
   /** When the current token expires, or null when signed out or before the first token. */
   public Instant expiry() {
-    LoginTokenSource t = now();
-    return t == null ? null : t.currentExpiry();
+    TokenSource t = now();
+    return t instanceof LoginTokenSource l ? l.currentExpiry() : null;
   }
 
   @Override
   public String token() throws TokenException {
-    CompletableFuture<LoginTokenSource> waitFor;
+    CompletableFuture<TokenSource> waitFor;
     synchronized (this) {
       waitFor = next;
     }
-    LoginTokenSource tokens;
+    TokenSource tokens;
     try {
       tokens = waitFor.get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -78,7 +79,7 @@ public final class SignInGate implements TokenSource {
 
   @Override
   public void invalidate(String token) {
-    LoginTokenSource t = now();
+    TokenSource t = now();
     if (t != null) {
       t.invalidate(token);
     }

@@ -102,6 +102,7 @@ public final class ProxiesView extends VBox {
       var icon = KindIcons.icon(p.kind(), 22);
       Label name = new Label(p.name());
       name.getStyleClass().add(Styles.TEXT_BOLD);
+      name.setMinWidth(Region.USE_PREF_SIZE);
       HBox title = new HBox(6, name);
       title.setAlignment(Pos.CENTER_LEFT);
       Label kind = new Label(p.kind());
@@ -120,6 +121,10 @@ public final class ProxiesView extends VBox {
       Label description = new Label(p.description());
       description.getStyleClass().add(Styles.TEXT_MUTED);
       VBox text = new VBox(2, title, description);
+      // The row fits the list's width: long names, tags and descriptions end in "…" instead of
+      // pushing the Connect button out of sight.
+      title.setMinWidth(0);
+      text.setMinWidth(0);
       Region spacer = new Region();
       HBox.setHgrow(spacer, Priority.ALWAYS);
       Button star = new Button(null, new FontIcon(Feather.STAR));
@@ -127,6 +132,7 @@ public final class ProxiesView extends VBox {
       star.getStyleClass().addAll(Styles.BUTTON_ICON, Styles.FLAT);
       if (p.favorite()) {
         star.getStyleClass().add(Styles.WARNING);
+        star.getGraphic().getStyleClass().add("ferry-favorite");
       }
       star.setTooltip(new Tooltip(p.favorite() ? "Unpin" : "Pin on top"));
       star.setOnAction(e -> vm.toggleFavorite(p));
@@ -136,9 +142,13 @@ public final class ProxiesView extends VBox {
       connect.getStyleClass().add(running ? Styles.SUCCESS : Styles.ACCENT);
       connect.setDisable(running);
       connect.setOnAction(e -> forwarders.connect(p));
+      star.setMinWidth(Region.USE_PREF_SIZE);
+      connect.setMinWidth(Region.USE_PREF_SIZE);
       HBox row = new HBox(10, icon, text, spacer, star, connect);
       row.setAlignment(Pos.CENTER_LEFT);
       row.setPadding(new Insets(4, 2, 4, 2));
+      row.setMinWidth(0);
+      setPrefWidth(0); // the cell takes the list's width, never more: no horizontal scrolling
       setGraphic(row);
     }
   }

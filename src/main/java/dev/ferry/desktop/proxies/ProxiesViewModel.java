@@ -161,6 +161,23 @@ public final class ProxiesViewModel {
         + ".";
   }
 
+  /**
+   * A proxy of gateway {@code g} as a list row (for quick-connect from outside the list): with its
+   * kind and tags when the list of {@code g} is loaded, else by name alone.
+   */
+  public ProxyItem item(GatewayViewModel g, String name) {
+    ProxyList.ProxyInfo info =
+        g != gateway.get()
+            ? null
+            : loaded.stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
+    if (info == null) {
+      info = new ProxyList.ProxyInfo(name, "", "tcp", List.of(), java.util.Map.of());
+    }
+    Settings s = settings.get();
+    String key = Settings.key(g.url(), name);
+    return new ProxyItem(g, info, s.favorites().contains(key), s.recents().indexOf(key));
+  }
+
   /** Pins or unpins {@code item} on top (remembered). */
   public void toggleFavorite(ProxyItem item) {
     String key = Settings.key(item.gateway().url(), item.name());

@@ -23,6 +23,9 @@ import java.util.Set;
  * @param historyDays how many days the connection history keeps sessions; 0 keeps them forever
  * @param openWith the user's "Open with…" command per proxy kind where it differs from the default;
  *     "" means none
+ * @param keepInTray whether closing the window keeps the app (and its forwarders) running in the
+ *     tray, where the desktop has one; null reads as true
+ * @param dismissed notices the user dismissed for good (e.g. {@link #NOTICE_NO_TRAY})
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -34,13 +37,28 @@ public record Settings(
     Map<String, Integer> ports,
     Map<String, Integer> pinnedPorts,
     Integer historyDays,
-    Map<String, String> openWith) {
+    Map<String, String> openWith,
+    Boolean keepInTray,
+    Set<String> dismissed) {
 
   public static final int MAX_RECENTS = 8;
   public static final int MAX_HISTORY_DAYS = 3650;
+
+  /** The notice "this desktop has no tray". */
+  public static final String NOTICE_NO_TRAY = "no-tray";
+
   public static final Settings DEFAULTS =
       new Settings(
-          ThemeChoice.SYSTEM, List.of(), Set.of(), List.of(), Map.of(), Map.of(), null, Map.of());
+          ThemeChoice.SYSTEM,
+          List.of(),
+          Set.of(),
+          List.of(),
+          Map.of(),
+          Map.of(),
+          null,
+          Map.of(),
+          true,
+          Set.of());
 
   public Settings {
     theme = theme == null ? ThemeChoice.SYSTEM : theme;
@@ -54,6 +72,8 @@ public record Settings(
             ? HistoryStore.DEFAULT_RETENTION_DAYS
             : Math.max(0, Math.min(MAX_HISTORY_DAYS, historyDays));
     openWith = openWith == null ? Map.of() : Map.copyOf(openWith);
+    keepInTray = keepInTray == null || keepInTray;
+    dismissed = dismissed == null ? Set.of() : Set.copyOf(dismissed);
   }
 
   /** The key a proxy is remembered under: the same name on two gateways are two proxies. */
@@ -62,7 +82,17 @@ public record Settings(
   }
 
   public Settings withTheme(ThemeChoice t) {
-    return new Settings(t, gateways, favorites, recents, ports, pinnedPorts, historyDays, openWith);
+    return new Settings(
+        t,
+        gateways,
+        favorites,
+        recents,
+        ports,
+        pinnedPorts,
+        historyDays,
+        openWith,
+        keepInTray,
+        dismissed);
   }
 
   public Settings withGateway(String url) {
@@ -70,13 +100,33 @@ public record Settings(
     if (!g.contains(url)) {
       g.add(url);
     }
-    return new Settings(theme, g, favorites, recents, ports, pinnedPorts, historyDays, openWith);
+    return new Settings(
+        theme,
+        g,
+        favorites,
+        recents,
+        ports,
+        pinnedPorts,
+        historyDays,
+        openWith,
+        keepInTray,
+        dismissed);
   }
 
   public Settings withoutGateway(String url) {
     List<String> g = new ArrayList<>(gateways);
     g.remove(url);
-    return new Settings(theme, g, favorites, recents, ports, pinnedPorts, historyDays, openWith);
+    return new Settings(
+        theme,
+        g,
+        favorites,
+        recents,
+        ports,
+        pinnedPorts,
+        historyDays,
+        openWith,
+        keepInTray,
+        dismissed);
   }
 
   public Settings withFavorite(String key, boolean favorite) {
@@ -86,7 +136,17 @@ public record Settings(
     } else {
       f.remove(key);
     }
-    return new Settings(theme, gateways, f, recents, ports, pinnedPorts, historyDays, openWith);
+    return new Settings(
+        theme,
+        gateways,
+        f,
+        recents,
+        ports,
+        pinnedPorts,
+        historyDays,
+        openWith,
+        keepInTray,
+        dismissed);
   }
 
   /** {@code key} moves to the front of the recents; the oldest falls off past the maximum. */
@@ -97,13 +157,33 @@ public record Settings(
     while (r.size() > MAX_RECENTS) {
       r.remove(r.size() - 1);
     }
-    return new Settings(theme, gateways, favorites, r, ports, pinnedPorts, historyDays, openWith);
+    return new Settings(
+        theme,
+        gateways,
+        favorites,
+        r,
+        ports,
+        pinnedPorts,
+        historyDays,
+        openWith,
+        keepInTray,
+        dismissed);
   }
 
   public Settings withPort(String key, int port) {
     Map<String, Integer> p = new LinkedHashMap<>(ports);
     p.put(key, port);
-    return new Settings(theme, gateways, favorites, recents, p, pinnedPorts, historyDays, openWith);
+    return new Settings(
+        theme,
+        gateways,
+        favorites,
+        recents,
+        p,
+        pinnedPorts,
+        historyDays,
+        openWith,
+        keepInTray,
+        dismissed);
   }
 
   /** Pins {@code port} for {@code key}; null unpins. */
@@ -114,12 +194,32 @@ public record Settings(
     } else {
       p.put(key, port);
     }
-    return new Settings(theme, gateways, favorites, recents, ports, p, historyDays, openWith);
+    return new Settings(
+        theme,
+        gateways,
+        favorites,
+        recents,
+        ports,
+        p,
+        historyDays,
+        openWith,
+        keepInTray,
+        dismissed);
   }
 
   /** Keeps sessions {@code days} days (0: forever); clamped to 0…{@value #MAX_HISTORY_DAYS}. */
   public Settings withHistoryDays(int days) {
-    return new Settings(theme, gateways, favorites, recents, ports, pinnedPorts, days, openWith);
+    return new Settings(
+        theme,
+        gateways,
+        favorites,
+        recents,
+        ports,
+        pinnedPorts,
+        days,
+        openWith,
+        keepInTray,
+        dismissed);
   }
 
   /** Sets the "Open with…" command of {@code kind}; null goes back to the default. */
@@ -130,6 +230,47 @@ public record Settings(
     } else {
       o.put(kind, command);
     }
-    return new Settings(theme, gateways, favorites, recents, ports, pinnedPorts, historyDays, o);
+    return new Settings(
+        theme,
+        gateways,
+        favorites,
+        recents,
+        ports,
+        pinnedPorts,
+        historyDays,
+        o,
+        keepInTray,
+        dismissed);
+  }
+
+  public Settings withKeepInTray(boolean keep) {
+    return new Settings(
+        theme,
+        gateways,
+        favorites,
+        recents,
+        ports,
+        pinnedPorts,
+        historyDays,
+        openWith,
+        keep,
+        dismissed);
+  }
+
+  /** The notice {@code id} was dismissed: it is not shown again. */
+  public Settings withDismissed(String id) {
+    Set<String> d = new LinkedHashSet<>(dismissed);
+    d.add(id);
+    return new Settings(
+        theme,
+        gateways,
+        favorites,
+        recents,
+        ports,
+        pinnedPorts,
+        historyDays,
+        openWith,
+        keepInTray,
+        d);
   }
 }

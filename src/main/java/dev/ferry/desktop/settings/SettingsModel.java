@@ -1,6 +1,8 @@
 package dev.ferry.desktop.settings;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -19,6 +21,7 @@ public final class SettingsModel {
   private final Executor io;
   private final AtomicReference<Settings> current;
   private volatile Consumer<String> onSaveFailure = m -> {};
+  private final List<Consumer<Settings>> listeners = new CopyOnWriteArrayList<>();
 
   public SettingsModel(SettingsStore store, Settings initial, Executor io) {
     this.store = store;
@@ -34,7 +37,13 @@ public final class SettingsModel {
   public Settings update(UnaryOperator<Settings> change) {
     Settings next = current.updateAndGet(change);
     io.execute(this::saveNow);
+    listeners.forEach(l -> l.accept(next));
     return next;
+  }
+
+  /** Told every change, on the thread that made it (the UI thread in the app). */
+  public void onChange(Consumer<Settings> listener) {
+    listeners.add(listener);
   }
 
   /** Called with a one-line message when the settings could not be written. */
