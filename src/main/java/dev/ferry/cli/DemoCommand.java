@@ -97,8 +97,8 @@ final class DemoCommand implements Callable<Integer> {
     for (DemoWorld.DemoProxy p : world.proxies()) {
       b.append(
           String.format(
-              "  %-9s %-4s group %-3s  %s%n",
-              p.name(), p.kind(), String.join(",", p.groups()), p.description()));
+              "  %-9s %-4s group %-3s  target 127.0.0.1:%-5d  %s%n",
+              p.name(), p.kind(), String.join(",", p.groups()), p.targetPort(), p.description()));
     }
     String alice = " --token-file " + world.tokenFile(DemoUser.ALICE);
     b.append('\n').append("Try it from another terminal:\n");
