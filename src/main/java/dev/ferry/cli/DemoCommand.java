@@ -62,6 +62,9 @@ final class DemoCommand implements Callable<Integer> {
     out.print(instructions(world, ferryCommand(), gui));
     out.flush();
     if (gui) {
+      // With the JavaFX toolkit up, SIGTERM may still end the JVM directly (exit 143, see the
+      // issue note): the hook then still stops the world and removes its temporary folder.
+      Runtime.getRuntime().addShutdownHook(new Thread(world::close, "ferry-demo-stop"));
       try {
         DemoDesktop.open(world);
       } finally {
