@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
       ListCommand.class,
       ConnectCommand.class,
       StdioCommand.class,
+      DemoCommand.class,
       DesktopCommand.class
     })
 final class FerryCommand implements Callable<Integer> {

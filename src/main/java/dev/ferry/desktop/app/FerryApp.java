@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import javafx.animation.Animation;
 import javafx.animation.KeyFrame;
@@ -51,9 +52,21 @@ public final class FerryApp extends Application {
   private volatile TrayController tray;
   private Stage stage;
 
+  /** The context the next {@link #launch(DesktopContext)} hands to the app JavaFX creates. */
+  private static final AtomicReference<DesktopContext> NEXT_LAUNCH = new AtomicReference<>();
+
   /** The real app (Application.launch needs this constructor). */
   public FerryApp() {
-    this(null);
+    this(NEXT_LAUNCH.getAndSet(null));
+  }
+
+  /**
+   * Opens the window built from {@code context} (for example {@code ferry demo}'s, with its own
+   * settings folder) and returns when the user quits. Once per process, as any JavaFX launch.
+   */
+  public static void launch(DesktopContext context) {
+    NEXT_LAUNCH.set(context);
+    Application.launch(FerryApp.class);
   }
 
   /** An app built from {@code context} (tests). */
