@@ -9,6 +9,7 @@ import dev.ferry.gateway.config.ConfigLoader;
 import dev.ferry.gateway.config.ConfigProblem;
 import dev.ferry.gateway.config.ConfigSummary;
 import dev.ferry.gateway.config.GatewayConfig;
+import dev.ferry.gateway.config.ServerSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -54,7 +55,16 @@ final class GatewayCommand implements Callable<Integer> {
     }
     GatewayConfig cfg = load(err);
     int effectivePort = effectivePort(cfg);
-    err.println(ConfigSummary.describe(cfg));
+    // The summary names the port actually used (--port or $PORT may override the file).
+    ServerSettings g = cfg.gateway();
+    err.println(
+        ConfigSummary.describe(
+            new GatewayConfig(
+                new ServerSettings(
+                    g.name(), g.bind(), effectivePort, g.publicUrl(), g.tls(), g.allowedOrigins()),
+                cfg.issuers(),
+                cfg.audit(),
+                cfg.proxies())));
     err.flush();
 
     CountDownLatch stopped = new CountDownLatch(1);

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "stdio",
     mixinStandardHelpOptions = true,
-    description = "One tunnel on stdin/stdout (ssh -o ProxyCommand='ferry stdio %h').")
+    description = "One tunnel on stdin/stdout (ssh -o ProxyCommand='ferry stdio %%h').")
 final class StdioCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ClientOptions client;
