@@ -10,10 +10,11 @@ JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)"
 out=target/runtime-desktop
 m2=${MAVEN_REPO:-$HOME/.m2/repository}
 fx_version=$(sed -n 's:.*<javafx.version>\(.*\)</javafx.version>.*:\1:p' pom.xml)
+sep=:
 case "$(uname -s)" in
   Linux) fx_os=linux ;;
   Darwin) fx_os=mac ;;
-  *) fx_os=win ;;
+  *) fx_os=win; sep=';' ;; # Git Bash on Windows: the JDK wants ';' between module-path entries
 esac
 [ "$(uname -m)" = aarch64 ] || [ "$(uname -m)" = arm64 ] && fx_os="$fx_os-aarch64"
 
@@ -24,7 +25,7 @@ for m in base graphics controls; do
     echo "missing $jar: run 'mvn package' (or dependency:get) first" >&2
     exit 1
   fi
-  fx_path="$fx_path:$jar"
+  fx_path="$fx_path$sep$jar"
 done
 
 modules=$(grep -v '^\s*#' jlink/desktop.modules | grep -v '^\s*$' | paste -sd, -)
