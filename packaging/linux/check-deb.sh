@@ -42,6 +42,20 @@ if dpkg -s ferry >/dev/null 2>&1; then
   timeout 120 dpkg -r ferry >/dev/null 2>&1
 fi
 
+# dpkg -i does not fetch dependencies. The package's Depends (the shared libraries the runtime
+# links against, found by jpackage, plus libgtk-3-0 and xdg-utils) that are missing here come
+# from apt first, so that dpkg -i installs exactly what a user's apt would.
+missing=""
+for dep in $(dpkg-deb -f "$deb" Depends | tr -d ' ' | tr ',' ' '); do
+  dpkg-query -W -f='${Status}' "$dep" 2>/dev/null | grep -q 'install ok installed' ||
+    missing="$missing $dep"
+done
+if [ -n "$missing" ] && command -v apt-get >/dev/null; then
+  echo "installing the package's missing dependencies:$missing"
+  DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq --no-install-recommends \
+    $missing >"$W/apt.log" 2>&1 || tail -n 5 "$W/apt.log"
+fi
+
 if timeout 180 dpkg -i "$deb" >"$W/dpkg-i.log" 2>&1; then
   installed=yes
   ok "dpkg -i $(basename "$deb")"
