@@ -4,7 +4,8 @@
 # packaging/README.md.
 #
 #   bash packaging/build-installer.sh          # .deb from target/ferry.jar (built if missing)
-#   FERRY_INSTALLER_TYPE=rpm bash packaging/build-installer.sh   # needs rpm-build
+#   FERRY_INSTALLER_TYPE=rpm bash packaging/build-installer.sh   # untested: needs rpm-build, and
+#        the /usr/bin/ferry link and menu entry come from the .deb's postinst only
 #
 # Needs a JDK 17 with jmods and jpackage, binutils (objcopy, for jlink --strip-debug) and
 # fakeroot (jpackage's .deb step needs it even as root).
