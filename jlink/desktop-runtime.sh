@@ -16,7 +16,7 @@ case "$(uname -s)" in
   Darwin) fx_os=mac ;;
   *) fx_os=win; sep=';' ;; # Git Bash on Windows: the JDK wants ';' between module-path entries
 esac
-[ "$(uname -m)" = aarch64 ] || [ "$(uname -m)" = arm64 ] && fx_os="$fx_os-aarch64"
+case "$(uname -m)" in aarch64 | arm64) fx_os="$fx_os-aarch64" ;; esac
 
 fx_path=""
 for m in base graphics controls; do
