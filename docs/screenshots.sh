@@ -4,6 +4,7 @@
 #   main.png       the proxy list, signed in
 #   connected.png  a forwarder with live stats while bytes flow through it
 #   tray.png       the tray menu (right click on the icon in trayer)
+#   history.png    the History tab, with the sessions of the connected shot once they closed
 # and the measurements of docs/DESKTOP.md (cold start to first window, idle memory) in
 # target/desktop-measurements.txt.
 #
@@ -45,7 +46,7 @@ trap 'exit 1' TERM INT
 ) 2>/dev/null &
 pids+=($!)
 
-for tool in Xvfb trayer xdotool xwininfo import convert java; do
+for tool in Xvfb trayer xdotool xwininfo import convert compare java; do
   command -v "$tool" >/dev/null || { log "skipped: $tool is not installed (.ci/run installs it)"; exit 0; }
 done
 [ -f "$JAR" ] && [ -f target/test-classpath.txt ] || { log "skipped: build first (target/ferry.jar, target/test-classpath.txt)"; exit 0; }
@@ -205,19 +206,29 @@ heap=$(jcmd "$APP" GC.heap_info 2>/dev/null | grep -E 'total|used' | head -3 | t
 sed 's/^/    /' "$MEASURE"
 
 # --- connected: quick-connect orders-db (pinned to $FWD_PORT) from its row, then send bytes ----
-# The first row's Connect button: the proxy list ends at 64 % of the width (MainView's divider).
-click "${FERRY_SHOTS_CONNECT_X:-$((WIDTH * 64 / 100 - 76))}" "${FERRY_SHOTS_CONNECT_Y:-128}"
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$FWD_PORT") 2>/dev/null && break; sleep 0.2; done
-if (exec 3<>"/dev/tcp/127.0.0.1/$FWD_PORT") 2>/dev/null; then
+# The first row's Connect button: the proxy list ends at 64 % of the width (MainView's divider);
+# its row sits below the top bar (~50 px) and the Connect / History / Settings tab bar (~38 px).
+click "${FERRY_SHOTS_CONNECT_X:-$((WIDTH * 64 / 100 - 76))}" "${FERRY_SHOTS_CONNECT_Y:-166}"
+# Wait for the port to listen without connecting to it (a probe would be a session in History).
+listening() {
+  grep -qE "^ *[0-9]+: [0-9A-F]+:$(printf '%04X' "$1") [0-9A-F]+:0000 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+for _ in $(seq 50); do listening "$FWD_PORT" && break; sleep 0.2; done
+if listening "$FWD_PORT"; then
   (
     exec 3<>"/dev/tcp/127.0.0.1/$FWD_PORT"
     cat <&3 >/dev/null 2>&1 &
+    reader=$!
     for i in $(seq 1 40); do
       head -c $(( (i % 7 + 1) * 90000 + RANDOM * 3 )) /dev/zero >&3
       sleep 0.5
     done
+    sleep 1 # the last echoes back, then close: the session ends and goes into the history
+    kill "$reader" 2>/dev/null
+    exec 3>&-
   ) &
-  pids+=($!)
+  SENDER=$!
+  pids+=($SENDER)
   sleep 14
   shot connected "${WIDTH}x${HEIGHT}+${X}+${Y}"
 else
@@ -239,7 +250,36 @@ else
   log "skipped tray.png: no trayer window (no tray icon)"
 fi
 
-log "history.png skipped: the History view is not in this build"
+# --- history: the sessions above once closed, in the History tab -------------------------
+if [ -n "${SENDER:-}" ]; then
+  # The sender closes its connection after ~21 s (it started ~17 s ago); a second, short
+  # session gives the table two rows.
+  for _ in $(seq 150); do kill -0 "$SENDER" 2>/dev/null || break; sleep 0.1; done
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$FWD_PORT" || exit 0
+    printf 'SELECT 1;\n' >&3
+    timeout 2 head -c 10 <&3 >/dev/null
+    exec 3>&-
+  ) 2>/dev/null
+  sleep 1.5 # the history store writes off the FX thread
+  # The History tab header: second in the tab bar under the top bar (Connect, History, Settings).
+  HX=${FERRY_SHOTS_HISTORY_X:-158} HY=${FERRY_SHOTS_HISTORY_Y:-69}
+  # A click that misses leaves the Connect tab: compare its Gateways box (static, unlike the
+  # live stats and the token countdown) before and after.
+  box="250x180+$((X + 5))+$((Y + 95))"
+  import -display "$DISP" -window root -crop "$box" "$W/before.png" 2>/dev/null
+  click "$HX" "$HY"
+  sleep 1.5
+  import -display "$DISP" -window root -crop "$box" "$W/after.png" 2>/dev/null
+  changed=$(compare -metric AE "$W/before.png" "$W/after.png" null: 2>&1 | cut -d' ' -f1)
+  if [ -n "$changed" ] && [ "${changed%%.*}" != 0 ] 2>/dev/null; then
+    shot history "${WIDTH}x${HEIGHT}+${X}+${Y}"
+  else
+    log "skipped history.png: the click on the History tab at ($HX, $HY) changed nothing"
+  fi
+else
+  log "skipped history.png: no session was made (see connected.png)"
+fi
 if ! kill -0 "$APP" 2>/dev/null; then
   log "the app crashed:"; tail -30 "$W/app.log" | sed 's/^/    /'
   cat "$W"/hs_err_*.log 2>/dev/null | head -40

@@ -6,6 +6,7 @@ import dev.ferry.client.history.SessionRecord;
 import dev.ferry.desktop.common.Formats;
 import java.io.File;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
@@ -88,10 +89,14 @@ public final class HistoryView extends VBox {
     table.getStyleClass().add(Styles.DENSE);
     table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
     vm.rows().comparatorProperty().bind(table.comparatorProperty());
+    TableColumn<SessionRecord, Instant> start =
+        column("Start", SessionRecord::start, WHEN::format, Comparator.naturalOrder());
+    // The whole date and time must show; the other columns share what is left.
+    start.setMinWidth(150);
     table
         .getColumns()
         .addAll(
-            column("Start", SessionRecord::start, WHEN::format, Comparator.naturalOrder()),
+            start,
             column("Proxy", SessionRecord::proxy, s -> s, String.CASE_INSENSITIVE_ORDER),
             column("Gateway", SessionRecord::gatewayName, s -> s, String.CASE_INSENSITIVE_ORDER),
             column("Local port", SessionRecord::localPort, String::valueOf, Integer::compare),
