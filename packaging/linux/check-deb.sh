@@ -2,7 +2,7 @@
 # End-to-end check of the Linux installer (run as root, after packaging/build-installer.sh):
 # installs target/installer/ferry_*.deb with dpkg -i, runs `ferry --version` and
 # `ferry demo --no-gui` from the installed launcher, checks that the demo gateway answers and
-# that a tunnel carries bytes, stops the demo, removes the package and checks nothing is left.
+# that a tunnel carries bytes, stops the demo, purges the package and checks nothing is left.
 # Every step is bounded in time; whatever this script starts or installs, it stops or removes.
 # Prints PASS/FAIL lines and a final `deb-check: N passed, N failed`; exits 1 on any failure.
 set -uo pipefail
@@ -22,7 +22,7 @@ finish() {
     kill -KILL "$demo_pid" 2>/dev/null
   fi
   if [ -n "$installed" ]; then
-    timeout 120 dpkg -r ferry >/dev/null 2>&1
+    timeout 120 dpkg -P ferry >/dev/null 2>&1
   fi
   rm -rf "$W"
 }
@@ -39,7 +39,7 @@ echo "package: $deb ($(du -h "$deb" | cut -f1))"
 
 # A leftover install from an earlier, interrupted run would hide what this one installs.
 if dpkg -s ferry >/dev/null 2>&1; then
-  timeout 120 dpkg -r ferry >/dev/null 2>&1
+  timeout 120 dpkg -P ferry >/dev/null 2>&1
 fi
 
 # dpkg -i does not fetch dependencies. The package's Depends (the shared libraries the runtime
@@ -132,13 +132,14 @@ if [ -n "${bob_token:-}" ]; then
   check "the demo removed its temporary folder" test ! -e "$(dirname "$bob_token")"
 fi
 
-if timeout 120 dpkg -r ferry >"$W/dpkg-r.log" 2>&1; then
+if timeout 120 dpkg -P ferry >"$W/dpkg-r.log" 2>&1; then
   installed=""
-  ok "dpkg -r ferry"
+  ok "dpkg -P ferry (remove and purge)"
 else
-  ko "dpkg -r ferry: $(tail -n 5 "$W/dpkg-r.log")"
+  ko "dpkg -P ferry: $(tail -n 5 "$W/dpkg-r.log")"
 fi
 check "/opt/ferry is gone" test ! -e /opt/ferry
+check "dpkg knows no ferry package any more" test -z "$(dpkg-query -W -f='${Status}' ferry 2>/dev/null)"
 check "/usr/bin/ferry is gone" test ! -e /usr/bin/ferry -a ! -L /usr/bin/ferry
 check "the menu entry is gone" test ! -e /usr/share/applications/ferry.desktop -a ! -L /usr/share/applications/ferry.desktop
 
