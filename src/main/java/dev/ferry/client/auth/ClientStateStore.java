@@ -2,11 +2,9 @@ package dev.ferry.client.auth;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.ferry.client.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -84,19 +82,7 @@ public final class ClientStateStore {
 
   public void save(ClientState state) throws IOException {
     refuseTokens(state);
-    Files.createDirectories(folder);
-    Path temp = Files.createTempFile(folder, FILE_NAME, ".tmp");
-    try {
-      Files.write(temp, JSON.writeValueAsBytes(state));
-      try {
-        Files.move(
-            temp, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, file(), StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(temp); // only still there when the write or the move failed
-    }
+    AtomicFiles.write(file(), JSON.writeValueAsBytes(state));
   }
 
   /** A guard against a future field or a mix-up putting a token in a plain file. */

@@ -3,12 +3,10 @@ package dev.ferry.desktop.settings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ferry.client.auth.ClientStateStore;
+import dev.ferry.client.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,18 +53,6 @@ public final class SettingsStore {
   }
 
   public synchronized void save(Settings settings) throws IOException {
-    Files.createDirectories(folder);
-    Path temp = Files.createTempFile(folder, FILE_NAME, ".tmp");
-    try {
-      Files.write(temp, JSON.writeValueAsBytes(settings));
-      try {
-        Files.move(
-            temp, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, file(), StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    AtomicFiles.write(file(), JSON.writeValueAsBytes(settings));
   }
 }

@@ -2,6 +2,7 @@ package dev.ferry.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
