@@ -28,7 +28,9 @@ if [ $SMOKE = 1 ]; then
 else
   BYTES=${BENCH_BYTES:-$((1 << 30))} PINGS=${BENCH_PINGS:-20000} SETUPS=${BENCH_SETUPS:-300} LIMIT=300
 fi
-PORT_BASE=${BENCH_PORT_BASE:-47100}
+# Fixed ports below the ephemeral range (32768-60999 here): thousands of short connections per run
+# leave local ports of that range busy, and a relay could then fail to bind its port.
+PORT_BASE=${BENCH_PORT_BASE:-29100}
 T_PORT=$PORT_BASE
 W=$(mktemp -d /tmp/ferry-bench.XXXXXX)
 R=$W/results
@@ -86,6 +88,8 @@ JAR=$ROOT/target/ferry.jar
 TEST_CP="$ROOT/target/test-classes:$(cat target/test-classpath.txt)"
 BENCH_CP="$ROOT/target/test-classes"
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # --- the target --------------------------------------------------------------------------------
 java -cp "$BENCH_CP" dev.ferry.bench.BenchTargetMain "$T_PORT" 3600 >"$W/target.log" 2>&1 &
 pids+=($!)
@@ -135,7 +139,7 @@ if [ -x "$WST" ]; then
   "$WST" -t 127.0.0.1:$L:127.0.0.1:$T_PORT ws://127.0.0.1:$S >"$W/wst-client.log" 2>&1 &
   wc=$!
   pids+=($wc)
-  if wait_port $S 20 && wait_port $L 20; then measure wstunnel $L; else skip wstunnel "wstunnel did not listen"; fi
+  if wait_port $S 20 && wait_port $L 20; then measure wstunnel $L; else skip wstunnel "wstunnel did not listen: $(tail -1 "$W/wst-server.log") / $(tail -1 "$W/wst-client.log")"; fi
   stop $wc $ws
 else
   skip wstunnel "npm wstunnel@1.4.0 could not be installed (npm missing or offline)"
@@ -156,11 +160,11 @@ else
   # the subprotocol the npm wstunnel client asks for (tunnel-protocol), and no other WebSocket
   # client for it is served here (websocat is not packaged); then it is skipped with that reason.
   if ! wait_port $S 20 || ! wait_port $L 20; then
-    skip websockify "websockify did not listen"
+    skip websockify "websockify or its client did not listen: $(tail -1 "$W/websockify.log") / $(tail -1 "$W/wsf-client.log")"
   elif [ "$(timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$L; printf S >&3; head -c1 <&3" 2>/dev/null)" = S ]; then
     measure websockify $L
   else
-    why=$(grep -oE 'code [0-9]+, message [^\r]*' "$W/websockify.log" | head -1)
+    why=$(grep -oE 'code [0-9]+, message [^[:cntrl:]]*' "$W/websockify.log" | head -1)
     skip websockify "no client pairs with it here: the npm wstunnel client was refused (${why:-no byte came back}); websockify is a server only and websocat is not packaged"
   fi
   stop $wc $ws
@@ -219,7 +223,11 @@ printf '\n%s\n' "$TABLE"
 [ $SMOKE = 1 ] && exit 0
 
 # --- docs/PERFORMANCE.md (full mode only) ------------------------------------------------------
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+MAIN_COMMIT=$(git log -1 --format='%h %s' -- src/main pom.xml 2>/dev/null || echo unknown)
+# A hand-written "## Notes" section (to the end of the file) survives the rewrite.
+NOTES=$(sed -n '/^## Notes/,$p' docs/PERFORMANCE.md 2>/dev/null)
 git diff --quiet HEAD -- src pom.xml 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
 CPU=$(sed -nE 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 JDK=$(java -version 2>&1 | head -1)
@@ -231,7 +239,9 @@ JDK=$(java -version 2>&1 | head -1)
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- commit: $COMMIT"
-  echo "- machine: $(nproc) CPUs, $CPU; $(uname -sr)"
+  echo "- Ferry's code (src/main, pom.xml) last changed in: $MAIN_COMMIT"
+  echo "- machine: $(nproc) CPUs, $CPU; $(uname -sr); load average (1, 5, 15 min) $LOAD_BEFORE before"
+  echo "  the run, $LOAD_AFTER after it (other work on the machine shows up here)"
   echo "- JDK: $JDK"
   echo "- per path: one download and one upload of $BYTES bytes over one connection (after an untimed"
   echo "  warm-up of an eighth of that, at most 64 MiB), $PINGS sequential 64-byte round trips on one"
@@ -264,5 +274,6 @@ JDK=$(java -version 2>&1 | head -1)
   echo "java -jar target/ferry.jar gateway --config gateway.yaml --port $GW_PORT"
   echo "FERRY_TOKEN=\$(cat IDP/alice.token) java -jar target/ferry.jar connect bench --port 0 --gateway http://127.0.0.1:$GW_PORT"
   echo '```'
-} >docs/PERFORMANCE.md
+  if [ -n "$NOTES" ]; then printf '\n%s\n' "$NOTES"; fi
+} >docs/PERFORMANCE.md.tmp && mv docs/PERFORMANCE.md.tmp docs/PERFORMANCE.md
 log "wrote docs/PERFORMANCE.md"

@@ -300,7 +300,7 @@ public final class BenchClientMain {
   }
 
   private static String ratio(Double a, Double b) {
-    if (a == null || b == null || b == 0) {
+    if (a == null || b == null || b <= 0 || a < 0) {
       return "—";
     }
     return String.format(Locale.ROOT, "%.2f×", a / b);
