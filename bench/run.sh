@@ -128,7 +128,9 @@ fi
 WST=$ROOT/bench/.npm/node_modules/.bin/wstunnel
 if [ ! -x "$WST" ] && command -v npm >/dev/null; then
   log "npm install --prefix bench/.npm wstunnel@1.4.0"
-  timeout 120 npm install --prefix "$ROOT/bench/.npm" --no-audit --no-fund wstunnel@1.4.0 \
+  # bounded: offline, npm retries for minutes; the smoke run must stay well under a minute
+  timeout $((SMOKE ? 30 : 120)) npm install --prefix "$ROOT/bench/.npm" --no-audit --no-fund \
+    --fetch-retries=1 --fetch-timeout=15000 wstunnel@1.4.0 \
     >"$W/npm.log" 2>&1 || log "npm install failed: $(tail -1 "$W/npm.log")"
 fi
 if [ -x "$WST" ]; then
