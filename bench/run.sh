@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# Ferry's benchmark harness (issue 5): the same load client and target through each path, side by
+# side, all on 127.0.0.1:
+#   direct      client -> target
+#   socat1      client -> socat -> target
+#   socat2      client -> socat -> socat -> target            (Ferry's shape, no auth, no framing)
+#   websockify  client -> wstunnel client (npm) -> websockify -> target
+#   wstunnel    client -> wstunnel client (npm) -> wstunnel server (npm) -> target
+#   ferry       client -> ferry connect -> ferry gateway -> target (token from a dev OIDC provider)
+# One path runs at a time; its relays are started before and stopped (by PID) after it. Prints a
+# Markdown table; the full mode also rewrites docs/PERFORMANCE.md. A peer that cannot be installed
+# is skipped with the reason in the table's notes.
+#
+#   bash bench/run.sh           full: 1 GiB per transfer (BENCH_BYTES), a few minutes
+#   bash bench/run.sh --smoke   CI: 4 MiB per transfer, a few seconds per path; prints only
+#
+# Needs java, mvn (builds target/ferry.jar and the test classes if missing), socat, websockify,
+# npm (wstunnel@1.4.0 goes to bench/.npm). Background jobs of a script ignore SIGINT: everything
+# is stopped with SIGTERM, then SIGKILL.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+SMOKE=0
+[ "${1:-}" = "--smoke" ] && SMOKE=1
+if [ $SMOKE = 1 ]; then
+  BYTES=${BENCH_BYTES:-$((4 << 20))} PINGS=${BENCH_PINGS:-500} SETUPS=${BENCH_SETUPS:-20} LIMIT=60
+else
+  BYTES=${BENCH_BYTES:-$((1 << 30))} PINGS=${BENCH_PINGS:-20000} SETUPS=${BENCH_SETUPS:-300} LIMIT=300
+fi
+# Fixed ports below the ephemeral range (32768-60999 here): thousands of short connections per run
+# leave local ports of that range busy, and a relay could then fail to bind its port.
+PORT_BASE=${BENCH_PORT_BASE:-29100}
+T_PORT=$PORT_BASE
+W=$(mktemp -d /tmp/ferry-bench.XXXXXX)
+R=$W/results
+mkdir -p "$R"
+pids=()
+
+log() { printf '%s\n' "$*" >&2; }
+
+stop() { # stop PID...: SIGTERM, then SIGKILL after 5 s
+  local p i
+  for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "$@"; do
+    for ((i = 0; i < 50; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+}
+cleanup() {
+  [ ${#pids[@]} -gt 0 ] && stop "${pids[@]}"
+  rm -rf "$W"
+}
+trap cleanup EXIT
+
+wait_port() { # wait_port PORT SECONDS
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+wait_for() { # wait_for FILE PATTERN SECONDS
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  log "timed out waiting for '$2' in $1:"; tail -20 "$1" >&2 2>/dev/null
+  return 1
+}
+skip() { log "skip $1: $2"; printf '%s\n' "$2" >"$R/$1.skip"; }
+
+# --- build what is missing ---------------------------------------------------------------------
+# (rebuilt when a source is newer than the jar, so the figures always belong to the sources)
+if [ ! -f target/ferry.jar ] || [ ! -f target/test-classes/dev/ferry/bench/BenchClientMain.class ] \
+  || [ -n "$(find src pom.xml -newer target/ferry.jar -type f 2>/dev/null | head -1)" ]; then
+  log "building target/ferry.jar and the test classes"
+  mvn -B -q package -DskipTests || exit 1
+fi
+if [ ! -f target/test-classpath.txt ]; then
+  mvn -B -q dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/test-classpath.txt || exit 1
+fi
+JAR=$ROOT/target/ferry.jar
+TEST_CP="$ROOT/target/test-classes:$(cat target/test-classpath.txt)"
+BENCH_CP="$ROOT/target/test-classes"
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- the target --------------------------------------------------------------------------------
+java -cp "$BENCH_CP" dev.ferry.bench.BenchTargetMain "$T_PORT" 3600 >"$W/target.log" 2>&1 &
+pids+=($!)
+wait_for "$W/target.log" '^bench-target: ' 30 || exit 1
+
+measure() { # measure NAME PORT
+  log "measuring $1 (port $2, $BYTES bytes per transfer)"
+  if ! timeout "$LIMIT" java -cp "$BENCH_CP" dev.ferry.bench.BenchClientMain measure "$2" "$BYTES" \
+    "$PINGS" "$SETUPS" "$R/$1.txt" >"$W/$1.client.log" 2>&1; then
+    rm -f "$R/$1.txt"
+    skip "$1" "the load client failed or ran over ${LIMIT} s: $(tail -1 "$W/$1.client.log")"
+  fi
+}
+
+# --- direct ------------------------------------------------------------------------------------
+measure direct "$T_PORT"
+
+# --- socat, one hop and two hops -----------------------------------------------------------------
+if command -v socat >/dev/null; then
+  P1=$((PORT_BASE + 1)) P2=$((PORT_BASE + 2))
+  socat TCP-LISTEN:$P1,bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$T_PORT 2>"$W/socat1.log" &
+  s1=$!
+  pids+=($s1)
+  wait_port $P1 10 && measure socat1 $P1 || skip socat1 "socat did not listen"
+  socat TCP-LISTEN:$P2,bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$P1 2>"$W/socat2.log" &
+  s2=$!
+  pids+=($s2)
+  wait_port $P2 10 && measure socat2 $P2 || skip socat2 "socat did not listen"
+  stop $s2 $s1
+else
+  skip socat1 "socat is not installed (apt-get install socat)"
+  skip socat2 "socat is not installed (apt-get install socat)"
+fi
+
+# --- npm wstunnel 1.4.0 (client and server), and websockify behind its client -------------------
+WST=$ROOT/bench/.npm/node_modules/.bin/wstunnel
+if [ ! -x "$WST" ] && command -v npm >/dev/null; then
+  log "npm install --prefix bench/.npm wstunnel@1.4.0"
+  # bounded: offline, npm retries for minutes; the smoke run must stay well under a minute
+  timeout $((SMOKE ? 30 : 120)) npm install --prefix "$ROOT/bench/.npm" --no-audit --no-fund \
+    --fetch-retries=1 --fetch-timeout=15000 wstunnel@1.4.0 \
+    >"$W/npm.log" 2>&1 || log "npm install failed: $(tail -1 "$W/npm.log")"
+fi
+if [ -x "$WST" ]; then
+  S=$((PORT_BASE + 3)) L=$((PORT_BASE + 4))
+  "$WST" -s 127.0.0.1:$S -t 127.0.0.1:$T_PORT >"$W/wst-server.log" 2>&1 &
+  ws=$!
+  pids+=($ws)
+  "$WST" -t 127.0.0.1:$L:127.0.0.1:$T_PORT ws://127.0.0.1:$S >"$W/wst-client.log" 2>&1 &
+  wc=$!
+  pids+=($wc)
+  if wait_port $S 20 && wait_port $L 20; then measure wstunnel $L; else skip wstunnel "wstunnel did not listen: $(tail -1 "$W/wst-server.log") / $(tail -1 "$W/wst-client.log")"; fi
+  stop $wc $ws
+else
+  skip wstunnel "npm wstunnel@1.4.0 could not be installed (npm missing or offline)"
+fi
+if ! command -v websockify >/dev/null; then
+  skip websockify "websockify is not installed (apt-get install websockify)"
+elif [ ! -x "$WST" ]; then
+  skip websockify "websockify is a server only; its client here is the npm wstunnel, which could not be installed"
+else
+  S=$((PORT_BASE + 5)) L=$((PORT_BASE + 6))
+  websockify 127.0.0.1:$S 127.0.0.1:$T_PORT >"$W/websockify.log" 2>&1 &
+  ws=$!
+  pids+=($ws)
+  "$WST" -t 127.0.0.1:$L:127.0.0.1:$T_PORT ws://127.0.0.1:$S >"$W/wsf-client.log" 2>&1 &
+  wc=$!
+  pids+=($wc)
+  # One byte through the pair first: websockify 0.10 answers 400 "Invalid protocol selected" to
+  # the subprotocol the npm wstunnel client asks for (tunnel-protocol), and no other WebSocket
+  # client for it is served here (websocat is not packaged); then it is skipped with that reason.
+  if ! wait_port $S 20 || ! wait_port $L 20; then
+    skip websockify "websockify or its client did not listen: $(tail -1 "$W/websockify.log") / $(tail -1 "$W/wsf-client.log")"
+  elif [ "$(timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$L; printf S >&3; head -c1 <&3" 2>/dev/null)" = S ]; then
+    measure websockify $L
+  else
+    why=$(grep -oE 'code [0-9]+, message [^[:cntrl:]]*' "$W/websockify.log" | head -1)
+    skip websockify "no client pairs with it here: the npm wstunnel client was refused (${why:-no byte came back}); websockify is a server only and websocat is not packaged"
+  fi
+  stop $wc $ws
+fi
+
+# --- Ferry: dev OIDC provider, gateway, ferry connect ---------------------------------------------
+GW_PORT=$((PORT_BASE + 7))
+java -cp "$TEST_CP" dev.ferry.testkit.DevIssuerMain "$W/idp" ferry-bench 3600 >"$W/idp.log" 2>&1 &
+idp=$!
+pids+=($idp)
+if wait_for "$W/idp.log" '^issuer: ' 60; then
+  cat >"$W/gateway.yaml" <<CONF
+gateway:
+  name: bench
+  bind: 127.0.0.1
+identity:
+  issuers:
+    - issuer: $(cat "$W/idp/issuer")
+      audiences: [ferry-bench]
+      clientId: ferry-bench
+audit:
+  file: $W/audit.jsonl
+proxies:
+  - name: bench
+    target: 127.0.0.1:$T_PORT
+    allow: { groups: [dev] }
+CONF
+  java -jar "$JAR" gateway --config "$W/gateway.yaml" --port "$GW_PORT" >"$W/gateway.log" 2>&1 &
+  gw=$!
+  pids+=($gw)
+  if wait_for "$W/gateway.log" '^ferry gateway listening on http://' 60; then
+    FERRY_TOKEN=$(cat "$W/idp/alice.token") java -jar "$JAR" connect bench --port 0 \
+      --gateway "http://127.0.0.1:$GW_PORT" >"$W/connect.log" 2>&1 &
+    fc=$!
+    pids+=($fc)
+    if wait_for "$W/connect.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> bench' 30; then
+      measure ferry "$(sed -nE 's/^forwarding 127\.0\.0\.1:([0-9]+) -> bench.*/\1/p' "$W/connect.log")"
+    else
+      skip ferry "ferry connect did not start: $(tail -1 "$W/connect.log")"
+    fi
+    stop $fc
+  else
+    skip ferry "the gateway did not start: $(tail -1 "$W/gateway.log")"
+  fi
+  stop $gw
+else
+  skip ferry "the dev OIDC provider did not start"
+fi
+stop $idp
+
+# --- the table ---------------------------------------------------------------------------------
+TABLE=$(java -cp "$BENCH_CP" dev.ferry.bench.BenchClientMain report "$R" \
+  direct socat1 socat2 websockify wstunnel ferry) || exit 1
+printf '\n%s\n' "$TABLE"
+[ -f "$R/direct.txt" ] && [ -f "$R/ferry.txt" ] || { log "direct or Ferry was not measured"; exit 1; }
+[ $SMOKE = 1 ] && exit 0
+
+# --- docs/PERFORMANCE.md (full mode only) ------------------------------------------------------
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+MAIN_COMMIT=$(git log -1 --format='%h %s' -- src/main pom.xml 2>/dev/null || echo unknown)
+# A hand-written "## Notes" section (to the end of the file) survives the rewrite.
+NOTES=$(sed -n '/^## Notes/,$p' docs/PERFORMANCE.md 2>/dev/null)
+git diff --quiet HEAD -- src pom.xml 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
+CPU=$(sed -nE 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+JDK=$(java -version 2>&1 | head -1)
+{
+  echo "# Performance"
+  echo
+  echo "Written by \`bash bench/run.sh\` (do not edit by hand; rerun it). Everything ran on 127.0.0.1,"
+  echo "one path at a time, with the same load client and target (\`src/test/java/dev/ferry/bench/\`)."
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- commit: $COMMIT"
+  echo "- Ferry's code (src/main, pom.xml) last changed in: $MAIN_COMMIT"
+  echo "- machine: $(nproc) CPUs, $CPU; $(uname -sr); load average (1, 5, 15 min) $LOAD_BEFORE before"
+  echo "  the run, $LOAD_AFTER after it (other work on the machine shows up here)"
+  echo "- JDK: $JDK"
+  echo "- per path: one download and one upload of $BYTES bytes over one connection (after an untimed"
+  echo "  warm-up of an eighth of that, at most 64 MiB), $PINGS sequential 64-byte round trips on one"
+  echo "  connection (after 1,000 untimed), $SETUPS sequential new connections timed from connect to the"
+  echo "  first byte echoed (after 10 untimed). Gbit/s are 10^9 bits per second."
+  echo
+  echo "## Results"
+  echo
+  echo "$TABLE"
+  echo
+  echo "Ratios are Ferry's value divided by the other's: above 1× is better for throughput, below 1× is"
+  echo "better for times. The best peer is chosen per row among socat, websockify and wstunnel."
+  echo
+  echo "## The paths, exactly"
+  echo
+  echo '```sh'
+  echo "java -cp target/test-classes dev.ferry.bench.BenchTargetMain $T_PORT          # target"
+  echo "java -cp target/test-classes dev.ferry.bench.BenchClientMain measure PORT $BYTES $PINGS $SETUPS OUT"
+  echo "# socat, one hop (port $((PORT_BASE + 1))) and two hops (port $((PORT_BASE + 2)) -> $((PORT_BASE + 1)))"
+  echo "socat TCP-LISTEN:$((PORT_BASE + 1)),bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$T_PORT"
+  echo "socat TCP-LISTEN:$((PORT_BASE + 2)),bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$((PORT_BASE + 1))"
+  echo "# npm wstunnel 1.4.0 (npm install --prefix bench/.npm wstunnel@1.4.0)"
+  echo "wstunnel -s 127.0.0.1:$((PORT_BASE + 3)) -t 127.0.0.1:$T_PORT"
+  echo "wstunnel -t 127.0.0.1:$((PORT_BASE + 4)):127.0.0.1:$T_PORT ws://127.0.0.1:$((PORT_BASE + 3))"
+  echo "# websockify (Debian) is a server only; its client is the npm wstunnel's"
+  echo "websockify 127.0.0.1:$((PORT_BASE + 5)) 127.0.0.1:$T_PORT"
+  echo "wstunnel -t 127.0.0.1:$((PORT_BASE + 6)):127.0.0.1:$T_PORT ws://127.0.0.1:$((PORT_BASE + 5))"
+  echo "# Ferry: dev OIDC provider, gateway (proxy bench -> target), forwarder"
+  echo "java -cp target/test-classes:\$(cat target/test-classpath.txt) dev.ferry.testkit.DevIssuerMain IDP ferry-bench"
+  echo "java -jar target/ferry.jar gateway --config gateway.yaml --port $GW_PORT"
+  echo "FERRY_TOKEN=\$(cat IDP/alice.token) java -jar target/ferry.jar connect bench --port 0 --gateway http://127.0.0.1:$GW_PORT"
+  echo '```'
+  if [ -n "$NOTES" ]; then printf '\n%s\n' "$NOTES"; fi
+} >docs/PERFORMANCE.md.tmp && mv docs/PERFORMANCE.md.tmp docs/PERFORMANCE.md
+log "wrote docs/PERFORMANCE.md"

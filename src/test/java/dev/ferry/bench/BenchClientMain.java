@@ -1,0 +1,308 @@
+package dev.ferry.bench;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The load client of {@code bench/run.sh}, talking to {@link BenchTargetMain} through one path
+ * (direct, a relay, a tunnel).
+ *
+ * <p>{@code BenchClientMain measure PORT BYTES PINGS SETUPS OUT_FILE}: one download and one upload
+ * of BYTES each over one connection (after an untimed warm-up of an eighth of that, at most 64
+ * MiB), PINGS sequential 64-byte round trips on one connection (after 1,000 untimed ones), and
+ * SETUPS sequential new connections timed from connect to the first byte echoed; writes {@code
+ * key=value} lines to OUT_FILE.
+ *
+ * <p>{@code BenchClientMain report DIR NAME...}: prints the Markdown table of {@code DIR/NAME.txt}
+ * (a {@code DIR/NAME.skip} file holds the reason a path was not measured). The first NAME is the
+ * reference (direct), the last the subject (Ferry), the others the peers.
+ */
+public final class BenchClientMain {
+  private static final int TIMEOUT_MS = 120_000;
+
+  private BenchClientMain() {}
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "measure" -> measure(args);
+      case "report" ->
+          System.out.print(report(Path.of(args[1]), List.of(args).subList(2, args.length)));
+      default -> throw new IllegalArgumentException("usage: measure … | report …");
+    }
+  }
+
+  // ---- measuring -------------------------------------------------------------------------
+
+  private static void measure(String[] args) throws Exception {
+    int port = Integer.parseInt(args[1]);
+    long bytes = Long.parseLong(args[2]);
+    int pings = Integer.parseInt(args[3]);
+    int setups = Integer.parseInt(args[4]);
+    Path out = Path.of(args[5]);
+    Map<String, String> r = new LinkedHashMap<>();
+    long warm = Math.min(bytes / 8, 64L << 20);
+    download(port, warm);
+    upload(port, warm);
+    r.put("bytes", Long.toString(bytes));
+    r.put("download_gbps", fmt(gbps(bytes, download(port, bytes))));
+    r.put("upload_gbps", fmt(gbps(bytes, upload(port, bytes))));
+    long[] rtt = pingPong(port, pings);
+    r.put("rtt_p50_us", fmt(percentile(rtt, 50) / 1e3));
+    r.put("rtt_p99_us", fmt(percentile(rtt, 99) / 1e3));
+    r.put("rtt_p999_us", fmt(percentile(rtt, 99.9) / 1e3));
+    long[] setup = setups(port, setups);
+    r.put("setup_p50_ms", fmt(percentile(setup, 50) / 1e6));
+    r.put("setup_p99_ms", fmt(percentile(setup, 99) / 1e6));
+    StringBuilder sb = new StringBuilder();
+    r.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+    Files.writeString(out, sb.toString());
+    System.out.print(sb);
+  }
+
+  private static Socket open(int port) throws IOException {
+    Socket s = new Socket();
+    s.setTcpNoDelay(true);
+    s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+    s.setSoTimeout(TIMEOUT_MS);
+    return s;
+  }
+
+  private static void header(OutputStream out, char mode, long n) throws IOException {
+    DataOutputStream d = new DataOutputStream(out);
+    d.write(mode);
+    d.writeLong(n);
+    d.flush();
+  }
+
+  /** Nanoseconds from the request to the last of n bytes received. */
+  static long download(int port, long n) throws IOException {
+    if (n <= 0) {
+      return 0;
+    }
+    try (Socket s = open(port)) {
+      InputStream in = s.getInputStream();
+      byte[] buf = new byte[256 * 1024];
+      long start = System.nanoTime();
+      header(s.getOutputStream(), 'D', n);
+      long left = n;
+      while (left > 0) {
+        int k = in.read(buf, 0, (int) Math.min(buf.length, left));
+        if (k < 0) {
+          throw new IOException("download: end of stream after " + (n - left) + " of " + n);
+        }
+        left -= k;
+      }
+      return System.nanoTime() - start;
+    }
+  }
+
+  /** Nanoseconds from the request to the target's receipt of all n bytes. */
+  static long upload(int port, long n) throws IOException {
+    if (n <= 0) {
+      return 0;
+    }
+    try (Socket s = open(port)) {
+      OutputStream out = s.getOutputStream();
+      byte[] buf = new byte[256 * 1024];
+      for (int i = 0; i < buf.length; i++) {
+        buf[i] = (byte) (i * 17 + 3);
+      }
+      long start = System.nanoTime();
+      header(out, 'U', n);
+      long left = n;
+      while (left > 0) {
+        int k = (int) Math.min(buf.length, left);
+        out.write(buf, 0, k);
+        left -= k;
+      }
+      out.flush();
+      if (s.getInputStream().read() != 'K') {
+        throw new IOException("upload: no receipt from the target");
+      }
+      return System.nanoTime() - start;
+    }
+  }
+
+  static long[] pingPong(int port, int count) throws IOException {
+    try (Socket s = open(port)) {
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      out.write('P');
+      byte[] msg = new byte[BenchTargetMain.PING_SIZE];
+      byte[] back = new byte[msg.length];
+      long[] rtt = new long[count];
+      for (int i = -1000; i < count; i++) {
+        msg[0] = (byte) i;
+        long start = System.nanoTime();
+        out.write(msg);
+        out.flush();
+        if (in.readNBytes(back, 0, back.length) != back.length || back[0] != msg[0]) {
+          throw new IOException("ping-pong: short or wrong echo");
+        }
+        if (i >= 0) {
+          rtt[i] = System.nanoTime() - start;
+        }
+      }
+      return rtt;
+    }
+  }
+
+  static long[] setups(int port, int count) throws IOException {
+    long[] t = new long[count];
+    for (int i = -10; i < count; i++) {
+      long start = System.nanoTime();
+      try (Socket s = open(port)) {
+        s.getOutputStream().write('S');
+        if (s.getInputStream().read() != 'S') {
+          throw new IOException("setup: no first byte");
+        }
+        if (i >= 0) {
+          t[i] = System.nanoTime() - start;
+        }
+      }
+    }
+    return t;
+  }
+
+  static double gbps(long bytes, long nanos) {
+    return bytes * 8.0 / nanos;
+  }
+
+  static double percentile(long[] values, double p) {
+    long[] v = values.clone();
+    Arrays.sort(v);
+    int idx = (int) Math.ceil(p / 100.0 * v.length) - 1;
+    return v[Math.max(0, Math.min(v.length - 1, idx))];
+  }
+
+  private static String fmt(double d) {
+    return String.format(Locale.ROOT, "%.3f", d);
+  }
+
+  // ---- reporting -------------------------------------------------------------------------
+
+  private record Row(String key, String label, boolean higherIsBetter) {}
+
+  private static final List<Row> ROWS =
+      List.of(
+          new Row("download_gbps", "download, one tunnel (Gbit/s)", true),
+          new Row("upload_gbps", "upload, one tunnel (Gbit/s)", true),
+          new Row("rtt_p50_us", "64-byte RTT p50 (µs)", false),
+          new Row("rtt_p99_us", "64-byte RTT p99 (µs)", false),
+          new Row("rtt_p999_us", "64-byte RTT p99.9 (µs)", false),
+          new Row("added_rtt_p50_us", "added RTT p50 over direct (µs)", false),
+          new Row("added_rtt_p99_us", "added RTT p99 over direct (µs)", false),
+          new Row("setup_p50_ms", "setup, accept → first byte p50 (ms)", false),
+          new Row("setup_p99_ms", "setup, accept → first byte p99 (ms)", false));
+
+  private static final Map<String, String> LABELS =
+      Map.of(
+          "direct", "direct",
+          "socat1", "socat 1 hop",
+          "socat2", "socat 2 hops",
+          "websockify", "websockify",
+          "wstunnel", "wstunnel (npm)",
+          "ferry", "Ferry");
+
+  static String report(Path dir, List<String> names) throws IOException {
+    Map<String, Properties> results = new LinkedHashMap<>();
+    List<String> notes = new ArrayList<>();
+    for (String name : names) {
+      Path txt = dir.resolve(name + ".txt");
+      Path skip = dir.resolve(name + ".skip");
+      if (Files.exists(txt)) {
+        Properties p = new Properties();
+        try (var r = Files.newBufferedReader(txt, StandardCharsets.UTF_8)) {
+          p.load(r);
+        }
+        results.put(name, p);
+      } else {
+        String why = Files.exists(skip) ? Files.readString(skip).trim() : "no result";
+        notes.add("- " + label(name) + ": not measured — " + why);
+      }
+    }
+    String ref = names.get(0);
+    String subject = names.get(names.size() - 1);
+    Properties direct = results.get(ref);
+    if (direct != null) {
+      for (Properties p : results.values()) {
+        for (String q : List.of("50", "99")) {
+          Double v = num(p, "rtt_p" + q + "_us");
+          Double d = num(direct, "rtt_p" + q + "_us");
+          if (v != null && d != null) {
+            p.setProperty("added_rtt_p" + q + "_us", fmt(v - d));
+          }
+        }
+      }
+    }
+    StringBuilder sb = new StringBuilder("| measurement |");
+    for (String name : names) {
+      sb.append(' ').append(label(name)).append(" |");
+    }
+    sb.append(" ").append(label(subject)).append(" ÷ direct | ").append(label(subject));
+    sb.append(" ÷ best peer |\n|---|");
+    sb.append("---:|".repeat(names.size() + 2)).append('\n');
+    for (Row row : ROWS) {
+      sb.append("| ").append(row.label()).append(" |");
+      for (String name : names) {
+        Double v = results.containsKey(name) ? num(results.get(name), row.key()) : null;
+        sb.append(' ').append(v == null ? "—" : show(v)).append(" |");
+      }
+      Double s = results.containsKey(subject) ? num(results.get(subject), row.key()) : null;
+      Double d = direct == null ? null : num(direct, row.key());
+      sb.append(' ').append(ratio(s, d)).append(" |");
+      String best = null;
+      Double bestValue = null;
+      for (String name : names.subList(1, names.size() - 1)) {
+        Double v = results.containsKey(name) ? num(results.get(name), row.key()) : null;
+        if (v != null
+            && (bestValue == null || (row.higherIsBetter() ? v > bestValue : v < bestValue))) {
+          best = name;
+          bestValue = v;
+        }
+      }
+      sb.append(' ')
+          .append(best == null ? "—" : ratio(s, bestValue) + " (" + label(best) + ")")
+          .append(" |\n");
+    }
+    if (!notes.isEmpty()) {
+      sb.append('\n').append(String.join("\n", notes)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static String label(String name) {
+    return LABELS.getOrDefault(name, name);
+  }
+
+  private static Double num(Properties p, String key) {
+    String v = p.getProperty(key);
+    return v == null ? null : Double.valueOf(v);
+  }
+
+  private static String show(double v) {
+    return String.format(
+        Locale.ROOT, Math.abs(v) >= 100 ? "%.0f" : Math.abs(v) >= 10 ? "%.1f" : "%.2f", v);
+  }
+
+  private static String ratio(Double a, Double b) {
+    if (a == null || b == null || b <= 0 || a < 0) {
+      return "—";
+    }
+    return String.format(Locale.ROOT, "%.2f×", a / b);
+  }
+}

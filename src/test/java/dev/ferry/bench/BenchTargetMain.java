@@ -1,0 +1,122 @@
+package dev.ferry.bench;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+
+/**
+ * The target of {@code bench/run.sh}: listens on 127.0.0.1 and serves each connection according to
+ * its first byte, so that every path under test carries the same bytes:
+ *
+ * <ul>
+ *   <li>{@code 'D'} + u64 n: sends n bytes (download), then waits for the client to close;
+ *   <li>{@code 'U'} + u64 n: discards n bytes (upload), then answers one byte {@code 'K'};
+ *   <li>{@code 'P'}: echoes 64-byte messages one at a time (ping-pong) until end of stream;
+ *   <li>{@code 'S'}: answers one byte {@code 'S'} at once (tunnel setup), then waits for close.
+ * </ul>
+ *
+ * No half-close is needed by any mode, so peers that do not carry it are measured fairly. Prints
+ * {@code bench-target: PORT} once it accepts, and exits after its time limit.
+ *
+ * <p>Usage: {@code BenchTargetMain PORT [MAX_SECONDS]} (port 0: a free one).
+ */
+public final class BenchTargetMain {
+  static final int PING_SIZE = 64;
+
+  private BenchTargetMain() {}
+
+  public static void main(String[] args) throws IOException {
+    int port = Integer.parseInt(args[0]);
+    long maxSeconds = args.length > 1 ? Long.parseLong(args[1]) : 900;
+    ServerSocket server = new ServerSocket(port, 512, InetAddress.getByName("127.0.0.1"));
+    Thread limit =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(maxSeconds * 1000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              System.exit(0);
+            });
+    limit.setDaemon(true);
+    limit.start();
+    System.out.println("bench-target: " + server.getLocalPort());
+    System.out.flush();
+    while (true) {
+      Socket s = server.accept();
+      Thread t = new Thread(() -> serve(s), "bench-" + s.getPort());
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  private static void serve(Socket s) {
+    try (s;
+        InputStream raw = s.getInputStream();
+        OutputStream out = s.getOutputStream()) {
+      s.setTcpNoDelay(true);
+      DataInputStream in = new DataInputStream(raw);
+      int mode = in.read();
+      switch (mode) {
+        case 'D' -> {
+          long n = in.readLong();
+          byte[] buf = new byte[256 * 1024];
+          for (int i = 0; i < buf.length; i++) {
+            buf[i] = (byte) (i * 31 + 7);
+          }
+          while (n > 0) {
+            int k = (int) Math.min(buf.length, n);
+            out.write(buf, 0, k);
+            n -= k;
+          }
+          out.flush();
+          drain(in);
+        }
+        case 'U' -> {
+          long n = in.readLong();
+          byte[] buf = new byte[256 * 1024];
+          while (n > 0) {
+            int k = in.read(buf, 0, (int) Math.min(buf.length, n));
+            if (k < 0) {
+              return;
+            }
+            n -= k;
+          }
+          out.write('K');
+          out.flush();
+          drain(in);
+        }
+        case 'P' -> {
+          byte[] msg = new byte[PING_SIZE];
+          while (true) {
+            in.readFully(msg);
+            out.write(msg);
+            out.flush();
+          }
+        }
+        case 'S' -> {
+          out.write('S');
+          out.flush();
+          drain(in);
+        }
+        default -> {
+          // unknown mode or immediate close: nothing to serve
+        }
+      }
+    } catch (IOException e) {
+      // the client went away (the ping-pong ends this way)
+    }
+  }
+
+  private static void drain(InputStream in) throws IOException {
+    byte[] buf = new byte[8192];
+    while (in.read(buf) >= 0) {
+      // wait for the client's close
+    }
+  }
+}
