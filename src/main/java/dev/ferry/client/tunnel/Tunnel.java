@@ -40,7 +40,7 @@ public final class Tunnel {
    * the relay starts there (right away when called on it).
    */
   public Relay startRelay(Channel tcp, RelayListener listener) {
-    Relay relay = new Relay(channel, tcp, listener);
+    Relay relay = new Relay(channel, tcp, listener, true);
     if (channel.eventLoop().inEventLoop()) {
       begin(relay);
     } else {

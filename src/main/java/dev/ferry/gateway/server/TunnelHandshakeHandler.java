@@ -329,7 +329,7 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
               new BinaryWebSocketFrame(FrameCodec.session(client.alloc(), session.sessionFrame())),
               client.voidPromise());
           gw.added(session);
-          session.start(new Relay(client, upstream, session));
+          session.start(new Relay(client, upstream, session, false));
           client.flush();
         });
   }

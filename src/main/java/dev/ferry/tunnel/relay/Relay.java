@@ -44,6 +44,7 @@ public final class Relay {
   final Channel ws;
   final Channel tcp;
   final RelayListener listener;
+  private final boolean maskData;
 
   long sentBytes;
   long receivedBytes;
@@ -59,13 +60,18 @@ public final class Relay {
   boolean closeFrameReceived;
   private boolean started;
 
-  public Relay(Channel ws, Channel tcp, RelayListener listener) {
+  /**
+   * @param maskData true on the client side of the WebSocket, which masks what it sends (the server
+   *     side must not)
+   */
+  public Relay(Channel ws, Channel tcp, RelayListener listener, boolean maskData) {
     if (ws.eventLoop() != tcp.eventLoop()) {
       throw new IllegalArgumentException("both channels of a relay must share one event loop");
     }
     this.ws = ws;
     this.tcp = tcp;
     this.listener = listener;
+    this.maskData = maskData;
   }
 
   /**
@@ -83,6 +89,7 @@ public final class Relay {
     ws.config().setWriteBufferWaterMark(WATER_MARK);
     tcp.config().setWriteBufferWaterMark(WATER_MARK);
     tcp.config().setRecvByteBufAllocator(tcpRecvAllocator());
+    ws.pipeline().addLast("relay-data", new DataFrameEncoder(maskData));
     ws.pipeline().addLast("relay", new WebSocketRelayHandler(this));
     tcp.pipeline().addLast("relay", new TcpRelayHandler(this));
     if (!ws.isActive()) {

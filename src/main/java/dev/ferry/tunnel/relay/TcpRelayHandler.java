@@ -1,12 +1,10 @@
 package dev.ferry.tunnel.relay;
 
-import dev.ferry.tunnel.FrameCodec;
 import dev.ferry.tunnel.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +42,7 @@ final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
     int n = payload.readableBytes();
     relay.sentBytes += n;
     batch += n;
-    relay.ws.write(
-        new BinaryWebSocketFrame(FrameCodec.data(relay.ws.alloc(), payload)),
-        relay.ws.voidPromise());
+    relay.ws.write(new DataFrame(payload), relay.ws.voidPromise());
   }
 
   @Override
