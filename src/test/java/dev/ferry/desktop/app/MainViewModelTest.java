@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(90)
 class MainViewModelTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir Path dir;
   private final ExecutorService io = Executors.newCachedThreadPool();
