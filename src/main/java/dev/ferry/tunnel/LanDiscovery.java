@@ -1,13 +1,20 @@
 package dev.ferry.tunnel;
 
+import java.io.Closeable;
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The LAN discovery contract shared by the gateway (which advertises) and the clients (which
@@ -16,6 +23,8 @@ import java.util.Optional;
  * <p>Kept here, beside the tunnel protocol, because gateway and client may not import each other.
  */
 public final class LanDiscovery {
+  private static final Logger LOG = LoggerFactory.getLogger(LanDiscovery.class);
+
   /** DNS-SD service type, fully qualified as mDNS libraries expect it. */
   public static final String SERVICE_TYPE = "_ferry._tcp.local.";
 
@@ -66,5 +75,36 @@ public final class LanDiscovery {
         .filter(a -> a instanceof Inet4Address)
         .findFirst()
         .or(() -> candidates.stream().findFirst());
+  }
+
+  /**
+   * Runs {@code shutdown} (closing JmDNS, which waits for its goodbye announcements, about 2 s) on
+   * a daemon thread and waits at most {@code timeout} for it; past that it goes on alone, so a
+   * caller's own deadline (the gateway's SIGTERM budget, the FX thread) holds whatever JmDNS does.
+   *
+   * @return true when the shutdown finished in time
+   */
+  public static boolean closeWithin(Closeable shutdown, Duration timeout) {
+    CountDownLatch done = new CountDownLatch(1);
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                shutdown.close();
+              } catch (IOException | RuntimeException e) {
+                LOG.debug("mDNS shutdown failed", e);
+              } finally {
+                done.countDown();
+              }
+            },
+            "ferry-mdns-close");
+    closer.setDaemon(true);
+    closer.start();
+    try {
+      return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 }

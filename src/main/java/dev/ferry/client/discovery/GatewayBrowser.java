@@ -13,8 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import javax.jmdns.JmDNS;
@@ -140,28 +138,15 @@ public final class GatewayBrowser implements AutoCloseable {
       return;
     }
     listener.stop();
-    CountDownLatch done = new CountDownLatch(1);
-    Thread closer =
-        new Thread(
+    boolean inTime =
+        LanDiscovery.closeWithin(
             () -> {
-              try {
-                jmdns.removeServiceListener(LanDiscovery.SERVICE_TYPE, listener);
-                jmdns.close();
-              } catch (IOException | RuntimeException e) {
-                LOG.debug("mDNS shutdown failed", e);
-              } finally {
-                done.countDown();
-              }
+              jmdns.removeServiceListener(LanDiscovery.SERVICE_TYPE, listener);
+              jmdns.close();
             },
-            "ferry-mdns-close");
-    closer.setDaemon(true);
-    closer.start();
-    try {
-      if (!done.await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.warn("mDNS shutdown still running after {} ms; not waiting", CLOSE_TIMEOUT.toMillis());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+            CLOSE_TIMEOUT);
+    if (!inTime) {
+      LOG.warn("mDNS shutdown still running after {} ms; not waiting", CLOSE_TIMEOUT.toMillis());
     }
   }
 

@@ -15,8 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceInfo;
@@ -89,7 +87,7 @@ public final class MdnsAdvertiser implements AutoCloseable {
       return new MdnsAdvertiser(jmdns, service, address, null);
     } catch (IOException | RuntimeException e) {
       if (jmdns != null) {
-        closeWithin(jmdns, CLOSE_TIMEOUT);
+        LanDiscovery.closeWithin(jmdns, CLOSE_TIMEOUT);
       }
       String why =
           "mDNS is not available on "
@@ -187,36 +185,10 @@ public final class MdnsAdvertiser implements AutoCloseable {
     if (jmdns == null || !closed.compareAndSet(false, true)) {
       return;
     }
-    if (!closeWithin(jmdns, CLOSE_TIMEOUT)) {
+    // JmDNS#close() itself unregisters every service (the goodbye); unregistering first would
+    // cost another 2 s.
+    if (!LanDiscovery.closeWithin(jmdns, CLOSE_TIMEOUT)) {
       LOG.warn("mDNS shutdown still running after {} ms; not waiting", CLOSE_TIMEOUT.toMillis());
-    }
-  }
-
-  /**
-   * Closes on a daemon thread; true when it finished within {@code timeout}. {@link JmDNS#close()}
-   * itself unregisters every service (the goodbye); unregistering first would cost another 2 s.
-   */
-  private static boolean closeWithin(JmDNS jmdns, Duration timeout) {
-    CountDownLatch done = new CountDownLatch(1);
-    Thread closer =
-        new Thread(
-            () -> {
-              try {
-                jmdns.close();
-              } catch (IOException | RuntimeException e) {
-                LOG.debug("mDNS shutdown failed", e);
-              } finally {
-                done.countDown();
-              }
-            },
-            "ferry-mdns-close");
-    closer.setDaemon(true);
-    closer.start();
-    try {
-      return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
     }
   }
 
