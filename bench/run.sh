@@ -11,8 +11,10 @@
 # Markdown table; the full mode also rewrites docs/PERFORMANCE.md. A peer that cannot be installed
 # is skipped with the reason in the table's notes.
 #
-#   bash bench/run.sh           full: 1 GiB per transfer (BENCH_BYTES), a few minutes
-#   bash bench/run.sh --smoke   CI: 4 MiB per transfer, a few seconds per path; prints only
+#   bash bench/run.sh           full: 1 GiB per transfer (BENCH_BYTES), 10,000 tunnels for the
+#                               capacity figure, JMH (bench/jmh.sh); about 10-15 minutes
+#   bash bench/run.sh --smoke   CI: 4 MiB per transfer, a few seconds per figure, 300 tunnels,
+#                               JMH in its smoke mode; prints only, about 2 minutes
 #
 # Needs java, mvn (builds target/ferry.jar and the test classes if missing), socat, websockify,
 # npm (wstunnel@1.4.0 goes to bench/.npm). Background jobs of a script ignore SIGINT: everything
@@ -23,11 +25,17 @@ ROOT=$PWD
 
 SMOKE=0
 [ "${1:-}" = "--smoke" ] && SMOKE=1
+# RATE_S: seconds of opening new tunnels (8 openers); IDLE: idle tunnels held for the memory
+# figure; CAP_MAX / CAP_S: the capacity figure stops at that many tunnels or after that long.
 if [ $SMOKE = 1 ]; then
   BYTES=${BENCH_BYTES:-$((4 << 20))} PINGS=${BENCH_PINGS:-500} SETUPS=${BENCH_SETUPS:-20} LIMIT=60
+  RATE_S=2 IDLE=100 CAP_MAX=300 CAP_S=30
 else
-  BYTES=${BENCH_BYTES:-$((1 << 30))} PINGS=${BENCH_PINGS:-20000} SETUPS=${BENCH_SETUPS:-300} LIMIT=300
+  BYTES=${BENCH_BYTES:-$((1 << 30))} PINGS=${BENCH_PINGS:-20000} SETUPS=${BENCH_SETUPS:-300} LIMIT=420
+  RATE_S=10 IDLE=1000 CAP_MAX=10000 CAP_S=240
 fi
+PARALLEL=16,64
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 # Fixed ports below the ephemeral range (32768-60999 here): thousands of short connections per run
 # leave local ports of that range busy, and a relay could then fail to bind its port.
 PORT_BASE=${BENCH_PORT_BASE:-29100}
@@ -50,7 +58,7 @@ stop() { # stop PID...: SIGTERM, then SIGKILL after 5 s
 }
 cleanup() {
   [ ${#pids[@]} -gt 0 ] && stop "${pids[@]}"
-  rm -rf "$W"
+  if [ -n "${BENCH_KEEP:-}" ]; then log "kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
 
@@ -62,10 +70,15 @@ wait_port() { # wait_port PORT SECONDS
   done
   return 1
 }
-wait_for() { # wait_for FILE PATTERN SECONDS
+wait_for() { # wait_for FILE PATTERN SECONDS [PID: give up as soon as it exits]
   local i
   for ((i = 0; i < $3 * 10; i++)); do
     grep -qE "$2" "$1" 2>/dev/null && return 0
+    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+      grep -qE "$2" "$1" 2>/dev/null && return 0
+      log "process $4 exited while waiting for '$2' in $1:"; tail -5 "$1" >&2 2>/dev/null
+      return 1
+    fi
     sleep 0.1
   done
   log "timed out waiting for '$2' in $1:"; tail -20 "$1" >&2 2>/dev/null
@@ -80,24 +93,30 @@ if [ ! -f target/ferry.jar ] || [ ! -f target/test-classes/dev/ferry/bench/Bench
   log "building target/ferry.jar and the test classes"
   mvn -B -q package -DskipTests || exit 1
 fi
-if [ ! -f target/test-classpath.txt ]; then
+if [ ! -f target/test-classpath.txt ] || [ pom.xml -nt target/test-classpath.txt ]; then
   mvn -B -q dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/test-classpath.txt || exit 1
 fi
 JAR=$ROOT/target/ferry.jar
 TEST_CP="$ROOT/target/test-classes:$(cat target/test-classpath.txt)"
+CORE_CP="$ROOT/target/test-classes:$ROOT/target/classes:$(cat target/test-classpath.txt)"
 BENCH_CP="$ROOT/target/test-classes"
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the target --------------------------------------------------------------------------------
-java -cp "$BENCH_CP" dev.ferry.bench.BenchTargetMain "$T_PORT" 3600 >"$W/target.log" 2>&1 &
+java -Xss256k -cp "$BENCH_CP" dev.ferry.bench.BenchTargetMain "$T_PORT" 3600 >"$W/target.log" 2>&1 &
 pids+=($!)
 wait_for "$W/target.log" '^bench-target: ' 30 || exit 1
 
-measure() { # measure NAME PORT
+measure() { # measure NAME PORT [SERVER_PIDS RELAY_PIDS [JVM_PID]] (PIDs comma-separated)
+  # SERVER_PIDS: the gateway-side relay (the one next to the target); RELAY_PIDS: every relay
+  # process of the path. Their CPU and memory are read from /proc (children included).
   log "measuring $1 (port $2, $BYTES bytes per transfer)"
-  if ! timeout "$LIMIT" java -cp "$BENCH_CP" dev.ferry.bench.BenchClientMain measure "$2" "$BYTES" \
+  if ! timeout "$LIMIT" java -Dbench.parallel="$PARALLEL" -Dbench.rateSeconds="$RATE_S" \
+    -Dbench.idle="$IDLE" -Dbench.serverPids="${3:-}" -Dbench.relayPids="${4:-}" \
+    -Dbench.jvmPid="${5:-0}" -Dbench.clkTck="$CLK_TCK" \
+    -cp "$BENCH_CP" dev.ferry.bench.BenchClientMain measure "$2" "$BYTES" \
     "$PINGS" "$SETUPS" "$R/$1.txt" >"$W/$1.client.log" 2>&1; then
     rm -f "$R/$1.txt"
     skip "$1" "the load client failed or ran over ${LIMIT} s: $(tail -1 "$W/$1.client.log")"
@@ -110,14 +129,14 @@ measure direct "$T_PORT"
 # --- socat, one hop and two hops -----------------------------------------------------------------
 if command -v socat >/dev/null; then
   P1=$((PORT_BASE + 1)) P2=$((PORT_BASE + 2))
-  socat TCP-LISTEN:$P1,bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$T_PORT 2>"$W/socat1.log" &
+  socat TCP-LISTEN:$P1,bind=127.0.0.1,fork,reuseaddr,backlog=512 TCP:127.0.0.1:$T_PORT 2>"$W/socat1.log" &
   s1=$!
   pids+=($s1)
-  wait_port $P1 10 && measure socat1 $P1 || skip socat1 "socat did not listen"
-  socat TCP-LISTEN:$P2,bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$P1 2>"$W/socat2.log" &
+  wait_port $P1 10 && measure socat1 $P1 $s1 $s1 || skip socat1 "socat did not listen"
+  socat TCP-LISTEN:$P2,bind=127.0.0.1,fork,reuseaddr,backlog=512 TCP:127.0.0.1:$P1 2>"$W/socat2.log" &
   s2=$!
   pids+=($s2)
-  wait_port $P2 10 && measure socat2 $P2 || skip socat2 "socat did not listen"
+  wait_port $P2 10 && measure socat2 $P2 $s1 $s1,$s2 || skip socat2 "socat did not listen"
   stop $s2 $s1
 else
   skip socat1 "socat is not installed (apt-get install socat)"
@@ -141,7 +160,7 @@ if [ -x "$WST" ]; then
   "$WST" -t 127.0.0.1:$L:127.0.0.1:$T_PORT ws://127.0.0.1:$S >"$W/wst-client.log" 2>&1 &
   wc=$!
   pids+=($wc)
-  if wait_port $S 20 && wait_port $L 20; then measure wstunnel $L; else skip wstunnel "wstunnel did not listen: $(tail -1 "$W/wst-server.log") / $(tail -1 "$W/wst-client.log")"; fi
+  if wait_port $S 20 && wait_port $L 20; then measure wstunnel $L $ws $ws,$wc; else skip wstunnel "wstunnel did not listen: $(tail -1 "$W/wst-server.log") / $(tail -1 "$W/wst-client.log")"; fi
   stop $wc $ws
 else
   skip wstunnel "npm wstunnel@1.4.0 could not be installed (npm missing or offline)"
@@ -164,7 +183,7 @@ else
   if ! wait_port $S 20 || ! wait_port $L 20; then
     skip websockify "websockify or its client did not listen: $(tail -1 "$W/websockify.log") / $(tail -1 "$W/wsf-client.log")"
   elif [ "$(timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$L; printf S >&3; head -c1 <&3" 2>/dev/null)" = S ]; then
-    measure websockify $L
+    measure websockify $L $ws $ws,$wc
   else
     why=$(grep -oE 'code [0-9]+, message [^[:cntrl:]]*' "$W/websockify.log" | head -1)
     skip websockify "no client pairs with it here: the npm wstunnel client was refused (${why:-no byte came back}); websockify is a server only and websocat is not packaged"
@@ -177,7 +196,7 @@ GW_PORT=$((PORT_BASE + 7))
 java -cp "$TEST_CP" dev.ferry.testkit.DevIssuerMain "$W/idp" ferry-bench 3600 >"$W/idp.log" 2>&1 &
 idp=$!
 pids+=($idp)
-if wait_for "$W/idp.log" '^issuer: ' 60; then
+if wait_for "$W/idp.log" '^issuer: ' 60 $idp; then
   cat >"$W/gateway.yaml" <<CONF
 gateway:
   name: bench
@@ -197,13 +216,22 @@ CONF
   java -jar "$JAR" gateway --config "$W/gateway.yaml" --port "$GW_PORT" >"$W/gateway.log" 2>&1 &
   gw=$!
   pids+=($gw)
-  if wait_for "$W/gateway.log" '^ferry gateway listening on http://' 60; then
-    FERRY_TOKEN=$(cat "$W/idp/alice.token") java -jar "$JAR" connect bench --port 0 \
-      --gateway "http://127.0.0.1:$GW_PORT" >"$W/connect.log" 2>&1 &
-    fc=$!
-    pids+=($fc)
-    if wait_for "$W/connect.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> bench' 30; then
-      measure ferry "$(sed -nE 's/^forwarding 127\.0\.0\.1:([0-9]+) -> bench.*/\1/p' "$W/connect.log")"
+  if wait_for "$W/gateway.log" '^ferry gateway listening on http://' 60 $gw; then
+    # Up to three tries: on a loaded machine the gateway's first fetch of the provider's discovery
+    # document can time out, and `ferry connect` then exits naming the issuer as unavailable.
+    for try in 1 2 3; do
+      FERRY_TOKEN=$(cat "$W/idp/alice.token") java -jar "$JAR" connect bench --port 0 \
+        --gateway "http://127.0.0.1:$GW_PORT" >"$W/connect.log" 2>&1 &
+      fc=$!
+      pids+=($fc)
+      wait_for "$W/connect.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> bench' 30 $fc && break
+      stop $fc
+      log "ferry connect, try $try: $(tail -1 "$W/connect.log")"
+      sleep 2
+    done
+    if grep -qE '^forwarding 127\.0\.0\.1:[0-9]+ -> bench' "$W/connect.log"; then
+      measure ferry "$(sed -nE 's/^forwarding 127\.0\.0\.1:([0-9]+) -> bench.*/\1/p' "$W/connect.log")" \
+        $gw $gw,$fc $gw
     else
       skip ferry "ferry connect did not start: $(tail -1 "$W/connect.log")"
     fi
@@ -212,6 +240,27 @@ CONF
     skip ferry "the gateway did not start: $(tail -1 "$W/gateway.log")"
   fi
   stop $gw
+  # Capacity: a fresh gateway with a 1 GiB heap, tunnels opened by the client core directly
+  # (BenchCapacityMain says why), each carried to SESSION (authorized, target connected), idle.
+  CAP_PORT=$((PORT_BASE + 8))
+  java -Xmx1g -jar "$JAR" gateway --config "$W/gateway.yaml" --port "$CAP_PORT" >"$W/gateway-cap.log" 2>&1 &
+  gc=$!
+  pids+=($gc)
+  if [ -f "$R/ferry.txt" ] && wait_for "$W/gateway-cap.log" '^ferry gateway listening on http://' 60 $gc; then
+    log "capacity: up to $CAP_MAX tunnels on one gateway (-Xmx1g) within $CAP_S s"
+    if timeout $((CAP_S + 120)) java -Dbench.jvmPid=$gc -cp "$CORE_CP" dev.ferry.bench.BenchCapacityMain \
+      "http://127.0.0.1:$CAP_PORT" bench "$W/idp/alice.token" "$CAP_MAX" "$CAP_S" "$R/capacity.txt" \
+      >"$W/capacity.log" 2>&1; then
+      cat "$R/capacity.txt" >>"$R/ferry.txt"
+      EMFILE=$(grep -c 'Too many open files' "$W/gateway-cap.log")
+      CAP_NOTE="- Ferry's capacity: $(sed -n 's/^capacity_tunnels=//p' "$R/capacity.txt") of $CAP_MAX tunnels held by one gateway (-Xmx1g, open files limit $(ulimit -n)) after $(sed -n 's/^capacity_seconds=//p' "$R/capacity.txt") s; heap in use after a full GC $(sed -n 's/^capacity_heap_used_mib=//p' "$R/capacity.txt") MiB, PSS $(sed -n 's/^capacity_pss_mib=//p' "$R/capacity.txt") MiB; first failure: $(sed -n 's/^capacity_failure=//p' "$R/capacity.txt")$([ "$EMFILE" -gt 0 ] && echo " (the gateway logged 'Too many open files' $EMFILE times)")"
+    else
+      CAP_NOTE="- Ferry's capacity: not measured — the capacity client failed: $(tail -1 "$W/capacity.log")"
+    fi
+  else
+    CAP_NOTE="- Ferry's capacity: not measured — the second gateway did not start: $(tail -1 "$W/gateway-cap.log")"
+  fi
+  stop $gc
 else
   skip ferry "the dev OIDC provider did not start"
 fi
@@ -220,9 +269,18 @@ stop $idp
 # --- the table ---------------------------------------------------------------------------------
 TABLE=$(java -cp "$BENCH_CP" dev.ferry.bench.BenchClientMain report "$R" \
   direct socat1 socat2 websockify wstunnel ferry) || exit 1
+[ -n "${CAP_NOTE:-}" ] && TABLE="$TABLE
+$CAP_NOTE"
 printf '\n%s\n' "$TABLE"
 [ -f "$R/direct.txt" ] && [ -f "$R/ferry.txt" ] || { log "direct or Ferry was not measured"; exit 1; }
-[ $SMOKE = 1 ] && exit 0
+
+# --- JMH microbenchmarks (frame codec, masking) -----------------------------------------------
+log "JMH: bash bench/jmh.sh$([ $SMOKE = 1 ] && echo ' --smoke')"
+if [ $SMOKE = 1 ]; then
+  bash bench/jmh.sh --smoke || exit 1
+  exit 0
+fi
+bash bench/jmh.sh "$R/jmh.md" >/dev/null || exit 1
 
 # --- docs/PERFORMANCE.md (full mode only) ------------------------------------------------------
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -248,7 +306,26 @@ JDK=$(java -version 2>&1 | head -1)
   echo "- per path: one download and one upload of $BYTES bytes over one connection (after an untimed"
   echo "  warm-up of an eighth of that, at most 64 MiB), $PINGS sequential 64-byte round trips on one"
   echo "  connection (after 1,000 untimed), $SETUPS sequential new connections timed from connect to the"
-  echo "  first byte echoed (after 10 untimed). Gbit/s are 10^9 bits per second."
+  echo "  first byte echoed (after 10 untimed); then the same download and upload split over 16, then 64"
+  echo "  connections at once ($BYTES bytes in all each time; the aggregate counts from the common start"
+  echo "  to the last byte, setups included); new connections opened for $RATE_S s by 8 threads at once"
+  echo "  (connect, first byte echoed, close); $IDLE idle connections held (first byte echoed) while the"
+  echo "  gateway-side relay's memory is compared with before. Gbit/s are 10^9 bits per second."
+  echo "- CPU-seconds per GiB: user + system time from /proc/PID/stat (children included: socat forks one"
+  echo "  per connection) over all the timed bulk transfers above (one-tunnel and aggregate, 6 × $BYTES"
+  echo "  bytes), divided by the GiB carried. \"Gateway-side relay\" is the process next to the target:"
+  echo "  Ferry's gateway, socat's only relay (1 hop) or the one next to the target (2 hops), the"
+  echo "  wstunnel or websockify server; \"all relay processes\" adds \`ferry connect\` and the other"
+  echo "  socat or the wstunnel client."
+  echo "- Memory per idle tunnel: PSS (/proc/PID/smaps_rollup, children included) after minus before,"
+  echo "  divided by the tunnels; for Ferry's gateway (a JVM) also the heap in use after a full GC"
+  echo "  (\`jcmd PID GC.run\`, then \`GC.heap_info\`), after minus before. A JVM's PSS moves with"
+  echo "  its heap's commitment, so the heap figure is the one to read."
+  echo "- Capacity: a second gateway with \`-Xmx1g\`; \`BenchCapacityMain\` opens tunnels through"
+  echo "  the client core (\`TunnelConnector\`, 32 upgrades in flight, each carried to SESSION so the"
+  echo "  target is connected), not through \`ferry connect\` (its forwarder would need 2 more"
+  echo "  descriptors per tunnel), up to $CAP_MAX tunnels, the first failure or $CAP_S s. The open files"
+  echo "  limit is $(ulimit -n) per process (soft and hard) and the gateway needs 2 per tunnel."
   echo
   echo "## Results"
   echo
@@ -263,8 +340,8 @@ JDK=$(java -version 2>&1 | head -1)
   echo "java -cp target/test-classes dev.ferry.bench.BenchTargetMain $T_PORT          # target"
   echo "java -cp target/test-classes dev.ferry.bench.BenchClientMain measure PORT $BYTES $PINGS $SETUPS OUT"
   echo "# socat, one hop (port $((PORT_BASE + 1))) and two hops (port $((PORT_BASE + 2)) -> $((PORT_BASE + 1)))"
-  echo "socat TCP-LISTEN:$((PORT_BASE + 1)),bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$T_PORT"
-  echo "socat TCP-LISTEN:$((PORT_BASE + 2)),bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$((PORT_BASE + 1))"
+  echo "socat TCP-LISTEN:$((PORT_BASE + 1)),bind=127.0.0.1,fork,reuseaddr,backlog=512 TCP:127.0.0.1:$T_PORT"
+  echo "socat TCP-LISTEN:$((PORT_BASE + 2)),bind=127.0.0.1,fork,reuseaddr,backlog=512 TCP:127.0.0.1:$((PORT_BASE + 1))"
   echo "# npm wstunnel 1.4.0 (npm install --prefix bench/.npm wstunnel@1.4.0)"
   echo "wstunnel -s 127.0.0.1:$((PORT_BASE + 3)) -t 127.0.0.1:$T_PORT"
   echo "wstunnel -t 127.0.0.1:$((PORT_BASE + 4)):127.0.0.1:$T_PORT ws://127.0.0.1:$((PORT_BASE + 3))"
@@ -275,7 +352,24 @@ JDK=$(java -version 2>&1 | head -1)
   echo "java -cp target/test-classes:\$(cat target/test-classpath.txt) dev.ferry.testkit.DevIssuerMain IDP ferry-bench"
   echo "java -jar target/ferry.jar gateway --config gateway.yaml --port $GW_PORT"
   echo "FERRY_TOKEN=\$(cat IDP/alice.token) java -jar target/ferry.jar connect bench --port 0 --gateway http://127.0.0.1:$GW_PORT"
+  echo "# capacity: a second gateway with a 1 GiB heap, tunnels from the client core"
+  echo "java -Xmx1g -jar target/ferry.jar gateway --config gateway.yaml --port $((PORT_BASE + 8))"
+  echo "java -Dbench.jvmPid=GATEWAY_PID -cp target/test-classes:target/classes:\$(cat target/test-classpath.txt) \\"
+  echo "  dev.ferry.bench.BenchCapacityMain http://127.0.0.1:$((PORT_BASE + 8)) bench IDP/alice.token $CAP_MAX $CAP_S OUT"
   echo '```'
+  echo
+  echo "## JMH microbenchmarks"
+  echo
+  echo "\`bash bench/jmh.sh\` (\`src/test/java/dev/ferry/bench/jmh/\`; JMH 1.37, one fork, 3 warm-up and 5"
+  echo "measured iterations of 1 s, average time per operation, same machine and run as above)."
+  echo "\`FrameCodecBenchmark\`: \`FrameCodec\` encoding and decoding DATA (16 KiB payload, wrapped and"
+  echo "sliced, not copied), ACK and EOF on Netty's pooled allocator. \`MaskingBenchmark\`: a client's"
+  echo "DATA frame from a freshly allocated payload to masked wire bytes — \`ferryEncoder\` is the relay's"
+  echo "\`DataFrameEncoder\` (masks in place), \`nettyEncoder\` the path it replaced (\`FrameCodec.data\`"
+  echo "in a \`BinaryWebSocketFrame\` through Netty's masking \`WebSocket08FrameEncoder\`, which copies),"
+  echo "both in an \`EmbeddedChannel\`; \`maskInPlace\` is the XOR loop alone."
+  echo
+  cat "$R/jmh.md"
   if [ -n "$NOTES" ]; then printf '\n%s\n' "$NOTES"; fi
 } >docs/PERFORMANCE.md.tmp && mv docs/PERFORMANCE.md.tmp docs/PERFORMANCE.md
 log "wrote docs/PERFORMANCE.md"
