@@ -197,6 +197,14 @@ java -cp "$TEST_CP" dev.ferry.testkit.DevIssuerMain "$W/idp" ferry-bench 3600 >"
 idp=$!
 pids+=($idp)
 if wait_for "$W/idp.log" '^issuer: ' 60 $idp; then
+  # Warm the provider up: the gateway fetches discovery and keys with 5 s timeouts and, after a
+  # failure, waits 30 s before it tries again; a cold provider JVM on a loaded machine can be that
+  # slow to answer its first requests.
+  for try in 1 2 3; do
+    curl -fsS -m 30 "$(cat "$W/idp/issuer")/.well-known/openid-configuration" >"$W/discovery.json" 2>/dev/null \
+      && curl -fsS -m 30 "$(sed -nE 's/.*"jwks_uri" *: *"([^"]+)".*/\1/p' "$W/discovery.json")" >/dev/null 2>&1 \
+      && break
+  done
   cat >"$W/gateway.yaml" <<CONF
 gateway:
   name: bench
@@ -227,7 +235,7 @@ CONF
       wait_for "$W/connect.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> bench' 30 $fc && break
       stop $fc
       log "ferry connect, try $try: $(tail -1 "$W/connect.log")"
-      sleep 2
+      sleep 31 # the gateway's cool-down after a failed discovery
     done
     if grep -qE '^forwarding 127\.0\.0\.1:[0-9]+ -> bench' "$W/connect.log"; then
       measure ferry "$(sed -nE 's/^forwarding 127\.0\.0\.1:([0-9]+) -> bench.*/\1/p' "$W/connect.log")" \
