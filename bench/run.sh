@@ -345,7 +345,7 @@ JDK=$(java -version 2>&1 | head -1)
   echo "## The paths, exactly"
   echo
   echo '```sh'
-  echo "java -cp target/test-classes dev.ferry.bench.BenchTargetMain $T_PORT          # target"
+  echo "java -Xss256k -cp target/test-classes dev.ferry.bench.BenchTargetMain $T_PORT          # target"
   echo "java -cp target/test-classes dev.ferry.bench.BenchClientMain measure PORT $BYTES $PINGS $SETUPS OUT"
   echo "# socat, one hop (port $((PORT_BASE + 1))) and two hops (port $((PORT_BASE + 2)) -> $((PORT_BASE + 1)))"
   echo "socat TCP-LISTEN:$((PORT_BASE + 1)),bind=127.0.0.1,fork,reuseaddr,backlog=512 TCP:127.0.0.1:$T_PORT"
