@@ -6,7 +6,8 @@
 #
 #   bash bench/jmh.sh [--smoke] [OUT_FILE]
 #     full:    1 fork, 3 warm-up + 5 measured iterations of 1 s each per benchmark (about 2 min)
-#     --smoke: 1 fork, 1 + 1 iterations of 200 ms, one payload size (CI: proves it still runs)
+#     --smoke: in this JVM (no fork: JVM starts were most of its time), 1 + 1 iterations of
+#              100 ms, one payload size (CI: proves every benchmark still runs, no more)
 #   BENCH_JMH_ARGS overrides the JMH options (e.g. "-f 2 -wi 5 -i 10 MaskingBenchmark").
 #
 # Needs target/classes, target/test-classes and target/test-classpath.txt (bench/run.sh builds both; otherwise
@@ -26,7 +27,7 @@ if [ ! -f target/test-classes/META-INF/BenchmarkList ] || [ ! -f target/test-cla
 fi
 CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 if [ $SMOKE = 1 ]; then
-  ARGS=${BENCH_JMH_ARGS:-"-f 1 -wi 1 -i 1 -w 200ms -r 200ms -p size=16384"}
+  ARGS=${BENCH_JMH_ARGS:-"-f 0 -wi 1 -i 1 -w 100ms -r 100ms -p size=16384"}
   LIMIT=120
 else
   ARGS=${BENCH_JMH_ARGS:-"-f 1 -wi 3 -i 5 -w 1s -r 1s"}

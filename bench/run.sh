@@ -13,7 +13,7 @@
 #
 #   bash bench/run.sh           full: 1 GiB per transfer (BENCH_BYTES), 10,000 tunnels for the
 #                               capacity figure, JMH (bench/jmh.sh); about 10-15 minutes
-#   bash bench/run.sh --smoke   CI: 4 MiB per transfer, a few seconds per figure, 300 tunnels,
+#   bash bench/run.sh --smoke   CI: 4 MiB per transfer, a few seconds per figure, 200 tunnels,
 #                               JMH in its smoke mode; prints only, about 2 minutes
 #
 # Needs java, mvn (builds target/ferry.jar and the test classes if missing), socat, websockify,
@@ -29,7 +29,7 @@ SMOKE=0
 # figure; CAP_MAX / CAP_S: the capacity figure stops at that many tunnels or after that long.
 if [ $SMOKE = 1 ]; then
   BYTES=${BENCH_BYTES:-$((4 << 20))} PINGS=${BENCH_PINGS:-500} SETUPS=${BENCH_SETUPS:-20} LIMIT=60
-  RATE_S=2 IDLE=100 CAP_MAX=300 CAP_S=30
+  RATE_S=1 IDLE=100 CAP_MAX=200 CAP_S=30
 else
   BYTES=${BENCH_BYTES:-$((1 << 30))} PINGS=${BENCH_PINGS:-20000} SETUPS=${BENCH_SETUPS:-300} LIMIT=420
   RATE_S=10 IDLE=1000 CAP_MAX=10000 CAP_S=240
@@ -45,7 +45,7 @@ R=$W/results
 mkdir -p "$R"
 pids=()
 
-log() { printf '%s\n' "$*" >&2; }
+log() { printf '[%4ss] %s\n' "$SECONDS" "$*" >&2; }
 
 stop() { # stop PID...: SIGTERM, then SIGKILL after 5 s
   local p i
