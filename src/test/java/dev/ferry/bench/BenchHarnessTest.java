@@ -1,0 +1,59 @@
+package dev.ferry.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The harness's own arithmetic and /proc readings (no figure is asserted: no times, no speeds). */
+class BenchHarnessTest {
+  @Test
+  void reportsRatiosToDirectAndToTheBestPeerPerRow(@TempDir Path dir) throws Exception {
+    Files.writeString(
+        dir.resolve("direct.txt"), "download_gbps=10\nrtt_p50_us=20\ntunnels_per_s=1000\n");
+    Files.writeString(
+        dir.resolve("socat1.txt"),
+        "download_gbps=4\nrtt_p50_us=60\ntunnels_per_s=800\nserver_cpu_s_per_gib=1.5\n");
+    Files.writeString(
+        dir.resolve("wstunnel.txt"),
+        "download_gbps=5\nrtt_p50_us=90\ntunnels_per_s=50\nserver_cpu_s_per_gib=2\n");
+    Files.writeString(dir.resolve("websockify.skip"), "no client pairs with it here");
+    Files.writeString(
+        dir.resolve("ferry.txt"),
+        "download_gbps=2.5\nrtt_p50_us=80\ntunnels_per_s=100\nserver_cpu_s_per_gib=3\n"
+            + "capacity_tunnels=9975\n");
+
+    String table =
+        BenchClientMain.report(dir, List.of("direct", "socat1", "websockify", "wstunnel", "ferry"));
+
+    // Higher is better: the best peer is the fastest (wstunnel 5), lower is better: socat's 60 µs.
+    assertThat(table).contains("| download, one tunnel (Gbit/s) | 10.0 | 4.00 | — | 5.00 | 2.50 |");
+    assertThat(table).contains("| 0.25× | 0.50× (wstunnel (npm)) |");
+    assertThat(table).contains("| 4.00× | 1.33× (socat 1 hop) |");
+    assertThat(table)
+        .contains("| added RTT p50 over direct (µs) | 0.00 | 40.0 | — | 70.0 | 60.0 |");
+    assertThat(table)
+        .contains("| new tunnels per second, 8 openers | 1000 | 800 | — | 50.0 | 100 |");
+    // No direct figure for a relay's CPU: no ratio to direct, but one to the leanest peer.
+    assertThat(table)
+        .contains("| gateway-side relay CPU-seconds per GiB | — | 1.50 | — | 2.00 | 3.00 | — |")
+        .contains("2.00× (socat 1 hop)");
+    assertThat(table).contains("| most concurrent tunnels, one gateway, -Xmx1g |");
+    assertThat(table).contains("- websockify: not measured — no client pairs with it here");
+  }
+
+  @Test
+  @EnabledOnOs(OS.LINUX)
+  void readsCpuAndMemoryOfALiveProcessFromProc() {
+    List<Long> self = List.of(ProcessHandle.current().pid());
+    assertThat(ProcStats.cpuSeconds(self, 100)).isPositive();
+    assertThat(ProcStats.pssKiB(self)).isPositive();
+    assertThat(ProcStats.pids(" 1, 2,,3 ")).containsExactly(1L, 2L, 3L);
+    assertThat(ProcStats.pids(null)).isEmpty();
+  }
+}
