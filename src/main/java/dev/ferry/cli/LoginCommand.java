@@ -62,9 +62,12 @@ final class LoginCommand implements Callable<Integer> {
               }
             },
             Duration.ofSeconds(timeoutSeconds),
-            HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NEVER)
+            client
+                .proxies()
+                .configure(
+                    HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .followRedirects(HttpClient.Redirect.NEVER))
                 .build());
     LoginResult result;
     try {
