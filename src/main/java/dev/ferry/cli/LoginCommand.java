@@ -64,11 +64,10 @@ final class LoginCommand implements Callable<Integer> {
             Duration.ofSeconds(timeoutSeconds),
             client
                 .proxies()
-                .configure(
+                .client(
                     HttpClient.newBuilder()
                         .connectTimeout(Duration.ofSeconds(10))
-                        .followRedirects(HttpClient.Redirect.NEVER))
-                .build());
+                        .followRedirects(HttpClient.Redirect.NEVER)));
     LoginResult result;
     try {
       result = login.login();

@@ -46,14 +46,11 @@ public final class GatewayApi {
     this.base = URI.create(s.endsWith("/") ? s : s + "/");
     this.proxies = proxies;
     HttpClient.Builder b =
-        proxies.configure(
-            HttpClient.newBuilder()
-                .connectTimeout(TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER));
+        HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER);
     if (tls != null) {
       b.sslContext(tls);
     }
-    this.http = b.build();
+    this.http = proxies.client(b);
   }
 
   public GatewayInfo info() throws GatewayApiException {

@@ -18,10 +18,9 @@ final class OidcHttp {
    */
   static HttpClient defaultClient() {
     return ProxySettings.fromEnvironment()
-        .configure(
+        .client(
             HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NEVER))
-        .build();
+                .followRedirects(HttpClient.Redirect.NEVER));
   }
 }

@@ -417,16 +417,15 @@ public final class Doctor {
   }
 
   private void webSocket() throws InterruptedException {
-    HttpClient.Builder b =
-        settings.proxies().configure(HttpClient.newBuilder().connectTimeout(PathProbe.TIMEOUT));
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(PathProbe.TIMEOUT);
     if (tls != null) {
       b.sslContext(tls.jdk());
     }
-    HttpClient http = b.build();
+    HttpClient http = settings.proxies().client(b);
     URI uri = URI.create(endpoint.http("/v1/probe").toString().replaceFirst("^http", "ws"));
     WebSocketProbe probe;
     try {
-      probe = WebSocketProbe.open(http, uri, token);
+      probe = WebSocketProbe.open(http, uri, token, settings.proxies().proxyAuthorization(uri));
     } catch (WebSocketProbe.Refused e) {
       String fix =
           e.status == 404

@@ -42,11 +42,15 @@ final class WebSocketProbe implements AutoCloseable {
     }
   }
 
-  static WebSocketProbe open(HttpClient http, URI uri, String token)
+  static WebSocketProbe open(HttpClient http, URI uri, String token, String proxyAuthOrNull)
       throws Refused, InterruptedException {
     Events events = new Events();
+    WebSocket.Builder builder = http.newWebSocketBuilder();
+    if (proxyAuthOrNull != null) {
+      builder.header("Proxy-Authorization", proxyAuthOrNull);
+    }
     CompletableFuture<WebSocket> opening =
-        http.newWebSocketBuilder()
+        builder
             .header("Authorization", "Bearer " + token)
             .subprotocols(Protocol.SUBPROTOCOL)
             .connectTimeout(OPEN_TIMEOUT)

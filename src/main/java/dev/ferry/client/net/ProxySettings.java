@@ -1,10 +1,8 @@
 package dev.ferry.client.net;
 
 import java.io.IOException;
-import java.net.Authenticator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.PasswordAuthentication;
 import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.SocketAddress;
@@ -17,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Which HTTP CONNECT proxy, if any, the client goes through to reach a URL: the one place that
@@ -369,24 +366,30 @@ public final class ProxySettings {
   }
 
   /**
-   * Routes {@code b}'s requests as {@link #route} says and answers the proxies' 407 with their
-   * credentials (only to the proxy they were configured for).
+   * A client built from {@code b} that routes its requests as {@link #route} says and sends the
+   * proxy's credentials, if any, with each request bound for it (never to anyone else).
    */
-  public HttpClient.Builder configure(HttpClient.Builder b) {
-    b.proxy(selector());
-    if ((https != null && https.hasCredentials()) || (http != null && http.hasCredentials())) {
-      b.authenticator(new ProxyAuthenticator(this::credentialsFor));
-    }
-    return b;
+  public HttpClient client(HttpClient.Builder b) {
+    HttpClient plain = b.proxy(selector()).build();
+    boolean credentials =
+        (https != null && https.hasCredentials()) || (http != null && http.hasCredentials());
+    return credentials ? new ProxiedHttpClient(plain, this) : plain;
   }
 
-  private HttpProxy credentialsFor(String hostAndPort) {
-    for (HttpProxy p : new HttpProxy[] {https, http}) {
-      if (p != null && p.hasCredentials() && hostAndPort.equalsIgnoreCase(p.address())) {
-        return p;
-      }
+  /**
+   * The {@code Proxy-Authorization} value for a request to {@code target}, or null when it goes
+   * direct or the proxy has no credentials. Sent up front, it spares the 407 round trip (after
+   * which the JDK 17 client was seen to drop the request's own Authorization header); java.net.http
+   * sends Proxy-* headers only to the proxy, never through the tunnel to the gateway.
+   */
+  public String proxyAuthorization(URI target) {
+    HttpProxy p = route(target).proxy();
+    if (p == null || !p.hasCredentials()) {
+      return null;
     }
-    return null;
+    return "Basic "
+        + java.util.Base64.getEncoder()
+            .encodeToString((p.user() + ":" + p.password()).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -397,26 +400,6 @@ public final class ProxySettings {
   private static void allowBasicForTunnels() {
     if (System.getProperty("jdk.http.auth.tunneling.disabledSchemes") == null) {
       System.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
-    }
-  }
-
-  /** Answers only proxy challenges, only from the proxy the credentials belong to. */
-  private static final class ProxyAuthenticator extends Authenticator {
-    private final Function<String, HttpProxy> lookup;
-
-    ProxyAuthenticator(Function<String, HttpProxy> lookup) {
-      this.lookup = lookup;
-    }
-
-    @Override
-    protected PasswordAuthentication getPasswordAuthentication() {
-      if (getRequestorType() != RequestorType.PROXY) {
-        return null;
-      }
-      String host = getRequestingHost();
-      String where = (host.contains(":") ? "[" + host + "]" : host) + ":" + getRequestingPort();
-      HttpProxy p = lookup.apply(where);
-      return p == null ? null : new PasswordAuthentication(p.user(), p.password().toCharArray());
     }
   }
 

@@ -184,7 +184,8 @@ public final class TunnelConnector implements AutoCloseable {
                     p.addLast("aggregator", new HttpObjectAggregator(MAX_REFUSAL_BODY));
                     p.addLast(
                         "handshake",
-                        new ClientHandshakeHandler(handshaker, result, host, interval));
+                        new ClientHandshakeHandler(
+                            handshaker, afterProxy(result, proxyHandler, loop), host, interval));
                   }
                 });
     ChannelFuture connect = connect(bootstrap, via);
@@ -253,6 +254,29 @@ public final class TunnelConnector implements AutoCloseable {
                         ProxyHandlers.failure(via, destination(), f.cause())));
               }
             });
+  }
+
+  /**
+   * Where the handshake handler reports: {@code result} itself without a proxy. With one, its
+   * failures wait one turn of the loop: a refused CONNECT first fails the writes queued behind it
+   * (TLS would report a handshake failure) and only then the proxy's own future, whose reason names
+   * the proxy and should win.
+   */
+  private static CompletableFuture<Tunnel> afterProxy(
+      CompletableFuture<Tunnel> result, HttpProxyHandler proxyHandler, EventLoop loop) {
+    if (proxyHandler == null) {
+      return result;
+    }
+    CompletableFuture<Tunnel> handshake = new CompletableFuture<>();
+    handshake.whenComplete(
+        (tunnel, error) -> {
+          if (error == null) {
+            result.complete(tunnel);
+          } else {
+            loop.execute(() -> result.completeExceptionally(error));
+          }
+        });
+    return handshake;
   }
 
   private String destination() {

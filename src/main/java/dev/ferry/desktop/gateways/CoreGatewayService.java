@@ -140,12 +140,10 @@ public final class CoreGatewayService implements GatewayService {
 
   /** For the identity provider: through the same proxy as the gateway, redirects not followed. */
   private HttpClient identityHttp() {
-    return proxies
-        .configure(
-            HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NEVER))
-        .build();
+    return proxies.client(
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER));
   }
 
   private OidcSession session() throws GatewayApiException, TokenException {
