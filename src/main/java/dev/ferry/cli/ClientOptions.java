@@ -11,9 +11,12 @@ import dev.ferry.client.auth.RefreshTokenStore;
 import dev.ferry.client.auth.RefreshTokenStores;
 import dev.ferry.client.auth.TokenSource;
 import dev.ferry.client.auth.TokenSources;
+import dev.ferry.client.net.ProxySettings;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.client.tunnel.GatewayEndpoint;
+import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.tunnel.TunnelError;
+import dev.ferry.tunnel.net.Transport;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -52,6 +55,7 @@ final class ClientOptions {
   private ClientTls tls;
   private GatewayApi api;
   private TokenSource tokens;
+  private ProxySettings proxies;
 
   /** The gateway: --gateway, else $FERRY_GATEWAY, else the last login. */
   GatewayEndpoint endpoint() {
@@ -97,9 +101,26 @@ final class ClientOptions {
   GatewayApi api() {
     if (api == null) {
       ClientTls t = tls();
-      api = new GatewayApi(endpoint().baseUri(), t == null ? null : t.jdk());
+      api = new GatewayApi(endpoint().baseUri(), t == null ? null : t.jdk(), proxies());
     }
     return api;
+  }
+
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY; a proxy URL that cannot be used is a usage error. */
+  ProxySettings proxies() {
+    if (proxies == null) {
+      try {
+        proxies = ProxySettings.fromEnvironment();
+      } catch (IllegalArgumentException e) {
+        throw new CliFailure(1, e.getMessage());
+      }
+    }
+    return proxies;
+  }
+
+  /** A connector to the gateway, through the proxy the environment names, if any. */
+  TunnelConnector connector() {
+    return new TunnelConnector(endpoint(), tls(), Transport.best(), null, proxies());
   }
 
   /**

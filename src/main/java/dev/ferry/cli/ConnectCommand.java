@@ -36,6 +36,14 @@ final class ConnectCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true)
   Listen listen = new Listen();
 
+  @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      description =
+          "at most N local connections at once; more are closed at once with a message (default: no"
+              + " limit)")
+  int maxConnections;
+
   static final class Listen {
     @Option(names = "--port", paramLabel = "N", description = "local port; default a free one")
     Integer port;
@@ -64,6 +72,14 @@ final class ConnectCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new CliFailure(1, "not a port number: " + port);
     }
+    if (maxConnections < 0) {
+      throw new CliFailure(1, "--max-connections must be 0 (no limit) or more");
+    }
+    try {
+      Forwarder.loopback(host); // a usage error, before any network call
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(1, e.getMessage());
+    }
 
     // Fail before listening when the token, the gateway or the proxy is wrong (DESIGN §2).
     ProxyList reachable = ListCommand.fetch(client);
@@ -74,10 +90,12 @@ final class ConnectCommand implements Callable<Integer> {
     }
 
     CountDownLatch stop = new CountDownLatch(1);
-    try (TunnelConnector connector = new TunnelConnector(client.endpoint(), client.tls())) {
+    try (TunnelConnector connector = client.connector()) {
       Forwarder forwarder;
       try {
-        forwarder = new Forwarder(connector, proxy, client.tokens(), host, port, listener(err));
+        forwarder =
+            new Forwarder(
+                connector, proxy, client.tokens(), host, port, maxConnections, listener(err));
       } catch (IllegalArgumentException e) {
         throw new CliFailure(1, e.getMessage());
       }
@@ -103,6 +121,14 @@ final class ConnectCommand implements Callable<Integer> {
       public void connectionRefused(int localPort, TunnelError error, String detail) {
         synchronized (err) {
           err.println("ferry: connection from 127.0.0.1:" + localPort + " refused: " + detail);
+          err.flush();
+        }
+      }
+
+      @Override
+      public void connectionLimited(int localPort, String message) {
+        synchronized (err) {
+          err.println("ferry: connection from 127.0.0.1:" + localPort + " closed: " + message);
           err.flush();
         }
       }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
       ListCommand.class,
       ConnectCommand.class,
       StdioCommand.class,
+      DoctorCommand.class,
       DemoCommand.class,
       DesktopCommand.class
     })

@@ -62,10 +62,12 @@ final class LoginCommand implements Callable<Integer> {
               }
             },
             Duration.ofSeconds(timeoutSeconds),
-            HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build());
+            client
+                .proxies()
+                .client(
+                    HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .followRedirects(HttpClient.Redirect.NEVER)));
     LoginResult result;
     try {
       result = login.login();

@@ -28,7 +28,7 @@ final class StdioCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StdioTunnel.Result result;
     // Raw descriptors: System.out is a PrintStream that would swallow write errors.
-    try (TunnelConnector connector = new TunnelConnector(client.endpoint(), client.tls());
+    try (TunnelConnector connector = client.connector();
         FileInputStream in = new FileInputStream(FileDescriptor.in);
         FileOutputStream out = new FileOutputStream(FileDescriptor.out)) {
       result = new StdioTunnel(connector, proxy, client.tokens()).run(in, out);

@@ -41,6 +41,11 @@ public final class DesktopMain {
 
   /** Opens the window and returns when the user quits. */
   public static void launch(String... args) {
+    // The OS proxy settings, for when no HTTPS_PROXY is set (ProxySettings.withSystemFallback);
+    // read once by the JDK, so before anything asks for the default ProxySelector.
+    if (System.getProperty("java.net.useSystemProxies") == null) {
+      System.setProperty("java.net.useSystemProxies", "true");
+    }
     Application.launch(FerryApp.class, args);
   }
 

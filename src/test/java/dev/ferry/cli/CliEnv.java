@@ -6,9 +6,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A hermetic environment for a {@code ferry} child process: no token, gateway or CA file inherited
- * from the machine running the tests, and HOME / XDG_CONFIG_HOME in a test folder so no stored
- * login or client state leaks in or out.
+ * A hermetic environment for a {@code ferry} child process: no token, gateway, CA file or proxy
+ * inherited from the machine running the tests, and HOME / XDG_CONFIG_HOME in a test folder so no
+ * stored login or client state leaks in or out.
  */
 final class CliEnv {
   private CliEnv() {}
@@ -23,6 +23,12 @@ final class CliEnv {
     env.put("FERRY_GATEWAY", CliProcess.UNSET);
     env.put("FERRY_CA_FILE", CliProcess.UNSET);
     env.put("PORT", CliProcess.UNSET);
+    for (String proxyVar :
+        new String[] {
+          "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"
+        }) {
+      env.put(proxyVar, CliProcess.UNSET);
+    }
     env.put("HOME", home.toString());
     env.put("XDG_CONFIG_HOME", home.resolve(".config").toString());
     for (int i = 0; i < overrides.length; i += 2) {

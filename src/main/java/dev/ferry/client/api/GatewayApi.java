@@ -2,6 +2,7 @@ package dev.ferry.client.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.client.net.ProxySettings;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.tunnel.TunnelError;
 import java.io.IOException;
@@ -27,23 +28,29 @@ public final class GatewayApi {
 
   private final URI base;
   private final HttpClient http;
+  private final ProxySettings proxies;
 
   /**
    * @param base the gateway URL, e.g. {@code https://ferry.example.com}
    * @param tls trust for https gateways; null for the JDK default
    */
   public GatewayApi(URI base, SSLContext tls) {
+    this(base, tls, ProxySettings.fromEnvironment());
+  }
+
+  /**
+   * @param proxies how the gateway is reached (HTTPS_PROXY, NO_PROXY, the OS settings)
+   */
+  public GatewayApi(URI base, SSLContext tls, ProxySettings proxies) {
     String s = base.toString();
     this.base = URI.create(s.endsWith("/") ? s : s + "/");
+    this.proxies = proxies;
     HttpClient.Builder b =
-        HttpClient.newBuilder()
-            .connectTimeout(TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .proxy(HttpClient.Builder.NO_PROXY);
+        HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER);
     if (tls != null) {
       b.sslContext(tls);
     }
-    this.http = b.build();
+    this.http = proxies.client(b);
   }
 
   public GatewayInfo info() throws GatewayApiException {
@@ -99,6 +106,18 @@ public final class GatewayApi {
     } catch (IOException e) {
       throw new GatewayApiException(TunnelError.GATEWAY_UNREACHABLE, unreachable(uri, e), e);
     }
+    ProxySettings.HttpProxy via = proxies.route(uri).proxy();
+    if (resp.statusCode() == 407 && via != null) {
+      throw new GatewayApiException(
+          TunnelError.GATEWAY_UNREACHABLE,
+          via.describe()
+              + " refused the request to "
+              + uri.getHost()
+              + ": 407 Proxy Authentication Required"
+              + (via.hasCredentials()
+                  ? " (check the user and password in " + via.source() + ")"
+                  : " (put user:password@ in " + via.source() + ")"));
+    }
     if (resp.statusCode() != 200) {
       throw refusal(resp.statusCode(), resp.body());
     }
@@ -132,8 +151,12 @@ public final class GatewayApi {
     return new GatewayApiException(error, detail);
   }
 
-  private static String unreachable(URI uri, IOException e) {
+  private String unreachable(URI uri, IOException e) {
     String where = uri.getHost() + ":" + (uri.getPort() > 0 ? uri.getPort() : defaultPort(uri));
+    ProxySettings.HttpProxy via = proxies.route(uri).proxy();
+    if (via != null && !(e instanceof SSLException)) {
+      return "gateway unreachable through " + via.describe() + ": " + where + ": " + describe(e);
+    }
     if (e instanceof SSLException) {
       return ClientTls.handshakeFailure(where, e);
     }
@@ -144,6 +167,13 @@ public final class GatewayApi {
       return "gateway unreachable: connection refused by " + where;
     }
     return "gateway unreachable: " + where + ": " + e;
+  }
+
+  private static String describe(IOException e) {
+    if (e instanceof ConnectException) {
+      return "connection refused (by the proxy?)";
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   private static int defaultPort(URI uri) {

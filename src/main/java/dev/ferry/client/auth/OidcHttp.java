@@ -1,5 +1,6 @@
 package dev.ferry.client.auth;
 
+import dev.ferry.client.net.ProxySettings;
 import java.net.http.HttpClient;
 import java.time.Duration;
 
@@ -16,9 +17,10 @@ final class OidcHttp {
    * must not be replayed somewhere else.
    */
   static HttpClient defaultClient() {
-    return HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(10))
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
+    return ProxySettings.fromEnvironment()
+        .client(
+            HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NEVER));
   }
 }

@@ -60,6 +60,8 @@ public final class Forwarder implements AutoCloseable {
   private final AtomicInteger active = new AtomicInteger();
   private final AtomicLong total = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong limited = new AtomicLong();
+  private final int maxConnections;
   private final AtomicLong bytesUp = new AtomicLong();
   private final AtomicLong bytesDown = new AtomicLong();
   private final Map<Channel, Live> live = new ConcurrentHashMap<>();
@@ -68,7 +70,7 @@ public final class Forwarder implements AutoCloseable {
   private Channel server;
 
   /**
-   * @param host address to listen on; must be a loopback address (see the other constructor)
+   * @param host address to listen on; must be a loopback address (127.0.0.0/8 or ::1)
    * @param port port to listen on, 0 for a free one
    */
   public Forwarder(
@@ -78,12 +80,13 @@ public final class Forwarder implements AutoCloseable {
       String host,
       int port,
       ForwarderListener listener) {
-    this(connector, proxy, tokens, host, port, false, listener);
+    this(connector, proxy, tokens, host, port, 0, listener);
   }
 
   /**
-   * @param allowNonLoopback listen on a non-loopback address too; anyone who can reach it then uses
-   *     the caller's identity
+   * @param maxConnections how many local connections may be open at once, 0 for no limit; one more
+   *     is accepted and closed at once (counted in {@link ForwarderStats#limitedConnections()} and
+   *     reported through {@link ForwarderListener#connectionLimited}), never queued
    */
   public Forwarder(
       TunnelConnector connector,
@@ -91,20 +94,13 @@ public final class Forwarder implements AutoCloseable {
       TokenSource tokens,
       String host,
       int port,
-      boolean allowNonLoopback,
+      int maxConnections,
       ForwarderListener listener) {
-    InetAddress address;
-    try {
-      address = InetAddress.getByName(host);
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("cannot listen on " + host + ": unknown host");
+    if (maxConnections < 0) {
+      throw new IllegalArgumentException("maxConnections must be 0 (no limit) or more");
     }
-    if (!address.isLoopbackAddress() && !allowNonLoopback) {
-      throw new IllegalArgumentException(
-          "refusing to listen on "
-              + host
-              + ": not a loopback address, anyone reaching it would act as you");
-    }
+    InetAddress address = loopback(host);
+    this.maxConnections = maxConnections;
     this.connector = connector;
     this.proxy = proxy;
     this.tokens = tokens;
@@ -117,6 +113,30 @@ public final class Forwarder implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /**
+   * The loopback address {@code host} names. Anything else is refused: whoever can reach a
+   * forwarder acts with its user's identity, so it never listens beyond this machine. Any address
+   * of 127.0.0.0/8 and ::1 is allowed (several forwarders may then share a port number).
+   *
+   * @throws IllegalArgumentException naming the address and why it is refused
+   */
+  public static InetAddress loopback(String host) {
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("cannot listen on " + host + ": unknown host");
+    }
+    if (!address.isLoopbackAddress()) {
+      throw new IllegalArgumentException(
+          "refusing to listen on "
+              + host
+              + ": not a loopback address (use 127.0.0.1 or ::1); anyone reaching it would act as"
+              + " you");
+    }
+    return address;
   }
 
   /** Starts listening; returns the bound port. */
@@ -157,7 +177,13 @@ public final class Forwarder implements AutoCloseable {
 
   public ForwarderStats stats() {
     return new ForwarderStats(
-        active.get(), total.get(), refused.get(), bytesUp.get(), bytesDown.get());
+        active.get(),
+        total.get(),
+        refused.get(),
+        bytesUp.get(),
+        bytesDown.get(),
+        limited.get(),
+        maxConnections);
   }
 
   /**
@@ -215,6 +241,12 @@ public final class Forwarder implements AutoCloseable {
 
   private void accepted(Channel local) {
     int localPort = ((InetSocketAddress) local.remoteAddress()).getPort();
+    if (!reserveSlot()) {
+      limited.incrementAndGet();
+      listener.connectionLimited(localPort, "limit of " + maxConnections + " connections reached");
+      local.close();
+      return;
+    }
     Live l = new Live(localPort, clock.instant());
     live.put(local, l);
     local
@@ -228,9 +260,21 @@ public final class Forwarder implements AutoCloseable {
               }
             });
     total.incrementAndGet();
-    active.incrementAndGet();
     listener.connectionOpened(localPort);
     open(local, l, false);
+  }
+
+  /** Counts a new connection as active unless the limit is reached. */
+  private boolean reserveSlot() {
+    while (true) {
+      int now = active.get();
+      if (maxConnections > 0 && now >= maxConnections) {
+        return false;
+      }
+      if (active.compareAndSet(now, now + 1)) {
+        return true;
+      }
+    }
   }
 
   private void open(Channel local, Live l, boolean retried) {

@@ -46,6 +46,14 @@ public interface ForwarderListener {
     connectionClosed(bytesUp, bytesDown, reason);
   }
 
+  /**
+   * A local client connected while the forwarder's connection limit was reached; it was closed at
+   * once, without a tunnel.
+   *
+   * @param message e.g. "limit of 3 connections reached"
+   */
+  default void connectionLimited(int localPort, String message) {}
+
   /** The gateway said something for the user (draining, token expiring, why a tunnel closes). */
   default void notice(String message) {}
 

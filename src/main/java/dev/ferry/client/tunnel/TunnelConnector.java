@@ -1,5 +1,7 @@
 package dev.ferry.client.tunnel;
 
+import dev.ferry.client.net.ProxyHandlers;
+import dev.ferry.client.net.ProxySettings;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.tunnel.Protocol;
 import dev.ferry.tunnel.TunnelError;
@@ -23,8 +25,11 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.proxy.HttpProxyHandler;
+import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -58,6 +63,7 @@ public final class TunnelConnector implements AutoCloseable {
   private final Transport transport;
   private final EventLoopGroup group;
   private final boolean ownsGroup;
+  private final ProxySettings proxies;
   private volatile Duration keepalive = Protocol.KEEPALIVE_INTERVAL;
 
   /** A connector with its own event loop group (one thread, daemon). */
@@ -71,6 +77,22 @@ public final class TunnelConnector implements AutoCloseable {
    */
   public TunnelConnector(
       GatewayEndpoint endpoint, ClientTls tlsOrNull, Transport transport, EventLoopGroup group) {
+    this(endpoint, tlsOrNull, transport, group, ProxySettings.fromEnvironment());
+  }
+
+  /**
+   * A connector that reaches the gateway as {@code proxies} says (the others take them from the
+   * environment: HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+   *
+   * @param group a shared group, or null for an own one (one thread, daemon)
+   */
+  public TunnelConnector(
+      GatewayEndpoint endpoint,
+      ClientTls tlsOrNull,
+      Transport transport,
+      EventLoopGroup group,
+      ProxySettings proxies) {
+    this.proxies = proxies;
     if (endpoint.tls() && tlsOrNull == null) {
       throw new IllegalArgumentException("an https gateway needs a ClientTls");
     }
@@ -130,7 +152,17 @@ public final class TunnelConnector implements AutoCloseable {
             false);
     String host = endpoint.host();
     Duration interval = keepalive;
-    ChannelFuture connect =
+    ProxySettings.HttpProxy via = proxies.route(endpoint.tunnelUri(proxy)).proxy();
+    HttpProxyHandler proxyHandler;
+    try {
+      proxyHandler = via == null ? null : ProxyHandlers.connectHandler(via);
+    } catch (UnknownHostException e) {
+      result.completeExceptionally(
+          new TunnelRefusedException(
+              TunnelError.GATEWAY_UNREACHABLE, ProxyHandlers.failure(via, destination(), e)));
+      return result;
+    }
+    Bootstrap bootstrap =
         new Bootstrap()
             .group(loop)
             .channel(transport.socketChannel())
@@ -142,6 +174,9 @@ public final class TunnelConnector implements AutoCloseable {
                   @Override
                   protected void initChannel(Channel ch) {
                     ChannelPipeline p = ch.pipeline();
+                    if (proxyHandler != null) {
+                      addProxy(p, proxyHandler, via, result);
+                    }
                     if (tls != null) {
                       p.addLast("tls", tls.netty().newHandler(ch.alloc(), host, endpoint.port()));
                     }
@@ -149,16 +184,20 @@ public final class TunnelConnector implements AutoCloseable {
                     p.addLast("aggregator", new HttpObjectAggregator(MAX_REFUSAL_BODY));
                     p.addLast(
                         "handshake",
-                        new ClientHandshakeHandler(handshaker, result, host, interval));
+                        new ClientHandshakeHandler(
+                            handshaker, afterProxy(result, proxyHandler, loop), host, interval));
                   }
-                })
-            .connect(host, endpoint.port());
+                });
+    ChannelFuture connect = connect(bootstrap, via);
     connect.addListener(
         f -> {
           if (!f.isSuccess()) {
             result.completeExceptionally(
                 new TunnelRefusedException(
-                    TunnelError.GATEWAY_UNREACHABLE, connectFailure(f.cause())));
+                    TunnelError.GATEWAY_UNREACHABLE,
+                    via == null
+                        ? connectFailure(f.cause())
+                        : ProxyHandlers.failure(via, destination(), f.cause())));
           }
         });
     ScheduledFuture<?> timeout =
@@ -179,6 +218,76 @@ public final class TunnelConnector implements AutoCloseable {
             TimeUnit.MILLISECONDS);
     result.whenComplete((t, e) -> timeout.cancel(false));
     return result;
+  }
+
+  /**
+   * Connects directly, or, through a proxy, to the gateway's unresolved address: the proxy handler
+   * connects to the proxy and the proxy resolves the gateway's name.
+   */
+  private ChannelFuture connect(Bootstrap b, ProxySettings.HttpProxy via) {
+    if (via == null) {
+      return b.connect(endpoint.host(), endpoint.port());
+    }
+    return b.resolver(NoopAddressResolverGroup.INSTANCE)
+        .connect(InetSocketAddress.createUnresolved(endpoint.host(), endpoint.port()));
+  }
+
+  /**
+   * Puts the CONNECT handler first (TLS and WebSocket then run through the proxy's tunnel); a
+   * refused CONNECT fails the tunnel with a reason naming the proxy before anything else does.
+   */
+  private void addProxy(
+      ChannelPipeline p,
+      HttpProxyHandler handler,
+      ProxySettings.HttpProxy via,
+      CompletableFuture<Tunnel> result) {
+    p.addLast("proxy", handler);
+    p.addLast("proxy-failure", ProxyHandlers.REPORTED_FAILURES);
+    handler
+        .connectFuture()
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                result.completeExceptionally(
+                    new TunnelRefusedException(
+                        TunnelError.GATEWAY_UNREACHABLE,
+                        ProxyHandlers.failure(via, destination(), f.cause())));
+              }
+            });
+  }
+
+  /**
+   * Where the handshake handler reports: {@code result} itself without a proxy. With one, its
+   * failures wait one turn of the loop: a refused CONNECT first fails the writes queued behind it
+   * (TLS would report a handshake failure) and only then the proxy's own future, whose reason names
+   * the proxy and should win.
+   */
+  private static CompletableFuture<Tunnel> afterProxy(
+      CompletableFuture<Tunnel> result, HttpProxyHandler proxyHandler, EventLoop loop) {
+    if (proxyHandler == null) {
+      return result;
+    }
+    CompletableFuture<Tunnel> handshake = new CompletableFuture<>();
+    handshake.whenComplete(
+        (tunnel, error) -> {
+          if (error == null) {
+            result.complete(tunnel);
+          } else {
+            loop.execute(() -> result.completeExceptionally(error));
+          }
+        });
+    return handshake;
+  }
+
+  private String destination() {
+    return (endpoint.host().contains(":") ? "[" + endpoint.host() + "]" : endpoint.host())
+        + ":"
+        + endpoint.port();
+  }
+
+  /** How this connector reaches its gateway (direct or which proxy, and why). */
+  public ProxySettings.Route route() {
+    return proxies.route(endpoint.tunnelUri("x"));
   }
 
   /** Worded like {@code GatewayApi}'s failures, so `ferry stdio` and `ferry list` read the same. */

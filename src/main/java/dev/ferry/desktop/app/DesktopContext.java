@@ -6,6 +6,7 @@ import dev.ferry.client.auth.RefreshTokenStores;
 import dev.ferry.client.auth.TokenSource;
 import dev.ferry.client.auth.TokenSources;
 import dev.ferry.client.history.HistoryStore;
+import dev.ferry.client.net.ProxySettings;
 import dev.ferry.desktop.gateways.CoreGatewayService;
 import dev.ferry.desktop.gateways.GatewayService;
 import dev.ferry.desktop.settings.SettingsStore;
@@ -13,9 +14,11 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the app is built from: where settings live, how a gateway's service is made, how a URL is
@@ -75,6 +78,8 @@ public record DesktopContext(
     ClientStateStore clientState = ClientStateStore.forCurrentUser();
     String caEnv = System.getenv("FERRY_CA_FILE");
     Path ca = caEnv == null || caEnv.isBlank() ? null : Path.of(caEnv);
+    // HTTPS_PROXY & co. when set, else the OS proxy settings (DesktopMain turned them on).
+    ProxySettings proxies = desktopProxies();
     List<String> extra = new ArrayList<>();
     if (gateway != null && !gateway.isBlank()) {
       extra.add(gateway);
@@ -89,12 +94,21 @@ public record DesktopContext(
     }
     return new DesktopContext(
         SettingsStore.forCurrentUser(),
-        url -> new CoreGatewayService(url, store, clientState, ca, external),
+        url -> new CoreGatewayService(url, store, clientState, ca, external, proxies),
         null,
         true,
         true,
         extra,
         HistoryStore.currentUserFolder());
+  }
+
+  private static ProxySettings desktopProxies() {
+    try {
+      return ProxySettings.withSystemFallback(System.getenv());
+    } catch (IllegalArgumentException e) {
+      LoggerFactory.getLogger(DesktopContext.class).warn("{}; connecting directly", e.getMessage());
+      return ProxySettings.withSystemFallback(Map.of());
+    }
   }
 
   static <T> Supplier<T> memoize(Supplier<T> s) {

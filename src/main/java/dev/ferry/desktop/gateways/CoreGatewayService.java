@@ -15,13 +15,16 @@ import dev.ferry.client.auth.TokenException;
 import dev.ferry.client.auth.TokenSource;
 import dev.ferry.client.forward.Forwarder;
 import dev.ferry.client.forward.ForwarderListener;
+import dev.ferry.client.net.ProxySettings;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.client.tunnel.GatewayEndpoint;
 import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.tunnel.TunnelError;
+import dev.ferry.tunnel.net.Transport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,6 +57,7 @@ public final class CoreGatewayService implements GatewayService {
   private final SignInGate gate;
   private final Clock clock;
   private final TokenSource external;
+  private final ProxySettings proxies;
   private volatile TunnelConnector connector;
   private volatile OidcSession session;
 
@@ -80,14 +84,29 @@ public final class CoreGatewayService implements GatewayService {
       ClientStateStore clientState,
       Path caFile,
       TokenSource external) {
+    this(url, store, clientState, caFile, external, ProxySettings.fromEnvironment());
+  }
+
+  /**
+   * @param proxies how the gateway is reached: in the app, HTTPS_PROXY &amp; co. or the OS settings
+   *     ({@link ProxySettings#withSystemFallback})
+   */
+  public CoreGatewayService(
+      String url,
+      Supplier<RefreshTokenStore> store,
+      ClientStateStore clientState,
+      Path caFile,
+      TokenSource external,
+      ProxySettings proxies) {
     this.external = external;
+    this.proxies = proxies;
     this.endpoint = GatewayEndpoint.parse(url);
     try {
       this.tls = endpoint.tls() ? ClientTls.create(caFile) : null;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.api = new GatewayApi(endpoint.baseUri(), tls == null ? null : tls.jdk());
+    this.api = new GatewayApi(endpoint.baseUri(), tls == null ? null : tls.jdk(), proxies);
     this.store = store;
     this.clientState = clientState;
     this.gate = new SignInGate(endpoint.toString(), SIGN_IN_WAIT);
@@ -119,6 +138,14 @@ public final class CoreGatewayService implements GatewayService {
     return info;
   }
 
+  /** For the identity provider: through the same proxy as the gateway, redirects not followed. */
+  private HttpClient identityHttp() {
+    return proxies.client(
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER));
+  }
+
   private OidcSession session() throws GatewayApiException, TokenException {
     OidcSession s = session;
     if (s == null) {
@@ -127,7 +154,7 @@ public final class CoreGatewayService implements GatewayService {
         throw new TokenException(
             "gateway " + url() + " names no issuer with a client id to sign in with");
       }
-      s = new OidcSession(loginSettings(issuer), store.get());
+      s = new OidcSession(loginSettings(issuer), store.get(), identityHttp());
       session = s;
     }
     return s;
@@ -171,7 +198,8 @@ public final class CoreGatewayService implements GatewayService {
       return startExternal();
     }
     OidcSession s = session();
-    LoginResult result = new BrowserLogin(s.client(), browser).login();
+    LoginResult result =
+        new BrowserLogin(s.client(), browser, BrowserLogin.DEFAULT_TIMEOUT, identityHttp()).login();
     s.remember(result);
     if (clientState != null) {
       try {
@@ -258,7 +286,7 @@ public final class CoreGatewayService implements GatewayService {
 
   private synchronized TunnelConnector connector() {
     if (connector == null) {
-      TunnelConnector c = new TunnelConnector(endpoint, tls);
+      TunnelConnector c = new TunnelConnector(endpoint, tls, Transport.best(), null, proxies);
       c.keepaliveInterval(KEEPALIVE);
       connector = c;
     }

@@ -31,13 +31,15 @@ public final class HttpRouteHandler extends SimpleChannelInboundHandler<FullHttp
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(HttpRouteHandler.class);
   private static final Set<String> ROUTES =
-      Set.of("/healthz", "/readyz", "/v1/info", "/v1/proxies", "/metrics");
+      Set.of("/healthz", "/readyz", "/v1/info", "/v1/proxies", "/metrics", ProbeUpgrade.PATH);
 
   private final GatewayContext gw;
+  private final ProbeUpgrade probes;
 
   public HttpRouteHandler(GatewayContext gw) {
     super(false);
     this.gw = gw;
+    this.probes = new ProbeUpgrade(gw);
   }
 
   @Override
@@ -84,6 +86,7 @@ public final class HttpRouteHandler extends SimpleChannelInboundHandler<FullHttp
                   gw.registry().scrape()));
       case "/v1/info" -> reply(ctx, req, HttpResponses.json(HttpResponseStatus.OK, info()));
       case "/v1/proxies" -> proxies(ctx, req);
+      case ProbeUpgrade.PATH -> probes.handle(ctx, req);
       default ->
           reply(ctx, req, HttpResponses.problem(TunnelError.PROXY_NOT_FOUND, "no such resource"));
     }
