@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * WebSocket side of a relay: decodes ferry.v1 frames; DATA goes to the TCP peer, EOF half-closes
- * it, pings are answered, anything else binary-only ferry.v1 forbids ends the tunnel with 4400.
+ * it, pings are answered while the socket takes writes, anything else binary-only ferry.v1 forbids
+ * ends the tunnel with 4400.
  */
 final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(WebSocketRelayHandler.class);
@@ -40,7 +41,9 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
       if (msg instanceof BinaryWebSocketFrame bin && bin.isFinalFragment()) {
         onMessage(bin.content());
       } else if (msg instanceof PingWebSocketFrame ping) {
-        if (!relay.closeFrameSent) {
+        // A peer that pings without reading would otherwise fill memory with pongs: while the
+        // socket is backed up, pings go unanswered (RFC 6455 §5.5.3 lets a pong cover many pings).
+        if (!relay.closeFrameSent && ctx.channel().isWritable()) {
           ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()), ctx.voidPromise());
         }
       } else if (msg instanceof PongWebSocketFrame) {
