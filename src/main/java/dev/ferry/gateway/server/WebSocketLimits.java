@@ -7,9 +7,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
  * What the gateway's WebSocket decoder accepts from a client, kept apart from the pipeline wiring
  * so the hostile-input rules are in one place. A frame that claims more than one ferry.v1 message
  * is refused from its header, before any of its payload is buffered (close 1009 with the reason);
- * an unmasked client frame is refused with close 1002 (RFC 6455 §5.1). Netty writes that close
- * frame itself ({@code closeOnProtocolViolation}) so the peer sees the standard code, then the
- * relay records the protocol error and ends the session.
+ * an unmasked client frame is refused with close 1002 (RFC 6455 §5.1). The relay sends that
+ * standard code (from the decoder's exception) and records the protocol error with its reason.
  */
 public final class WebSocketLimits {
   /** One ferry.v1 message: the type byte and the largest DATA payload. */
@@ -21,7 +20,7 @@ public final class WebSocketLimits {
           .expectMaskedFrames(true)
           .allowMaskMismatch(false)
           .allowExtensions(false)
-          .closeOnProtocolViolation(true)
+          .closeOnProtocolViolation(false)
           .withUTF8Validator(false)
           .build();
 

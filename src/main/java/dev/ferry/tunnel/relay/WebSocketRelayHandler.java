@@ -144,7 +144,17 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof CorruptedWebSocketFrameException
+    if (cause instanceof CorruptedWebSocketFrameException c
+        && c.closeStatus() != null
+        && !relay.closeFrameSent) {
+      // The decoder refused a frame from its header (too large: 1009, unmasked: 1002). The peer
+      // gets that standard code and the reason at once, the session still ends as a protocol
+      // error, and the channel is cut: its input is garbage from here on.
+      relay.closeFrameSent = true;
+      relay.onProtocolError(c.getMessage());
+      ctx.writeAndFlush(new CloseWebSocketFrame(c.closeStatus().code(), c.getMessage()))
+          .addListener(ChannelFutureListener.CLOSE);
+    } else if (cause instanceof CorruptedWebSocketFrameException
         || cause instanceof TooLongFrameException
         || cause instanceof CorruptedFrameException) {
       relay.onProtocolError(cause.getMessage());
