@@ -10,7 +10,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.SignedJWT;
 import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.gateway.config.ProxyConfig;
@@ -27,6 +31,7 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -568,6 +573,57 @@ class HostileInputTest {
     assertThat(gw.auditLines()).noneMatch(l -> l.contains(token));
     String signature = token.substring(token.lastIndexOf('.') + 1);
     assertThat(gw.metrics()).doesNotContain(signature);
+  }
+
+  @Test
+  @DisplayName("forged tokens end to end: alg none, HS256 with the public key, jku/x5u/jwk headers")
+  void forgedTokens() throws Exception {
+    GatewayFixture.Running gw = start(gateway());
+    try (CountingTcpTarget keyHost = CountingTcpTarget.start()) {
+      URI jwks = URI.create("http://" + keyHost.address() + "/jwks.json");
+      RSAKey attacker = new RSAKeyGenerator(2048).keyID("attacker").generate();
+      String issuerKid = forged.issuerKey().getKeyID();
+      List<String> tokens = new ArrayList<>();
+      tokens.add(forged.algNone(ALICE));
+      tokens.add(forged.hmacWithPublicKey(ALICE));
+      tokens.add(forged.unknownKid(ALICE));
+      tokens.add(ForgedTokens.tampered(fx.token(ALICE)));
+      for (String kid : new String[] {"attacker", issuerKid}) {
+        tokens.add(
+            signed(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).jwkURL(jwks), attacker));
+        tokens.add(
+            signed(
+                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).x509CertURL(jwks), attacker));
+        tokens.add(
+            signed(
+                new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).jwk(attacker.toPublicJWK()),
+                attacker));
+      }
+      tokens.add(fx.token(ALICE) + "." + "e30");
+      tokens.add(
+          fx.token(ALICE)
+              .replaceFirst("^[^.]+", Base64URL.encode("{\"alg\":\"none\"}").toString()));
+      int accepted = 0;
+      for (String token : tokens) {
+        try (RawWebSocket ws = RawWebSocket.open(gw.port(), "guarded", token)) {
+          if (ws.status() != 401) {
+            accepted++;
+          }
+        }
+      }
+      HostileTally.record(
+          "forged tokens (alg none, HS256/public key, kid, jku, x5u, jwk)",
+          tokens.size(),
+          accepted);
+      assertThat(accepted).isZero();
+      assertThat(keyHost.acceptedCount()).as("jku/x5u never fetched").isZero();
+    }
+  }
+
+  String signed(JWSHeader.Builder header, RSAKey key) throws Exception {
+    SignedJWT jwt = new SignedJWT(header.build(), forged.claims(ALICE));
+    jwt.sign(new RSASSASigner(key));
+    return jwt.serialize();
   }
 
   @Test
