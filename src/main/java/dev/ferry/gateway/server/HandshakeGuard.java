@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  *   <li>a cap on connections not yet a tunnel ({@code gateway.maxPendingHandshakes}): beyond it a
  *       new connection gets a quick 503 and nothing of it is parsed;
  *   <li>a deadline ({@code gateway.handshakeTimeout}) for each complete request, so a client that
- *       trickles a request line or headers (slowloris) or sends nothing is closed with a 408;
+ *       trickles a request line or headers (slowloris) or sends nothing is closed with a 408 (a
+ *       keep-alive connection idle after a plain answer is closed quietly);
  *   <li>request lines and headers past the codec's limits get a 400 / 431 naming the limit, rather
  *       than the generic "malformed request".
  * </ul>
@@ -48,6 +49,7 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
   private boolean refused;
   private boolean tunnelRequestRead;
   private boolean inTunnelRequest;
+  private boolean idleBetweenRequests;
   private ScheduledFuture<?> deadline;
   private Duration timeout;
 
@@ -90,6 +92,7 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         return;
       }
       inTunnelRequest = req.uri().startsWith(Protocol.TUNNEL_PATH_PREFIX);
+      idleBetweenRequests = false;
     }
     if (msg instanceof LastHttpContent) {
       if (inTunnelRequest) {
@@ -97,6 +100,7 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         cancel();
       } else {
         // A plain request (health, info, metrics) is done: the next one gets a fresh deadline.
+        idleBetweenRequests = true;
         arm(ctx);
       }
     }
@@ -134,6 +138,11 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
 
   private void expire(ChannelHandlerContext ctx) {
     if (refused || tunnelRequestRead || !ctx.channel().isActive()) {
+      return;
+    }
+    if (idleBetweenRequests) {
+      // An idle keep-alive connection after a plain answer: not an attack, just let it go.
+      ctx.close();
       return;
     }
     pending.timedOut();

@@ -157,14 +157,19 @@ class HostileInputTest {
   @DisplayName("fragment and continuation floods: the first fragment ends the tunnel (4400)")
   void fragmentFloods() throws Exception {
     GatewayFixture.Running gw = start(gateway());
-    long before = nettyMemory();
+    byte[] chunk = new byte[1024];
+    long before = 0;
     int tried = 0;
     int accepted = 0;
-    byte[] chunk = new byte[1024];
-    for (int i = 0; i < 10; i++) {
+    // The first round warms the allocator's pools and is not measured.
+    for (int i = -1; i < 10; i++) {
+      if (i == 0) {
+        before = nettyMemory();
+        tried = 0;
+        accepted = 0;
+      }
       try (RawWebSocket ws = tunnel(gw)) {
         tried++;
-        ByteArrayOutputStream flood = new ByteArrayOutputStream();
         ws.frame(RawWebSocket.BINARY, false, true, chunk);
         try {
           // 2 MiB of continuations that never finish the message.
@@ -180,7 +185,6 @@ class HostileInputTest {
         } else {
           assertThat(close.closeReason()).contains("fragmented messages are not allowed");
         }
-        flood.reset();
       }
     }
     long growth = nettyMemory() - before;
@@ -769,5 +773,18 @@ class HostileInputTest {
       assertThat(ws.status()).isIn(101, 502, 504);
       assertThat(ws.body()).doesNotContain("link-local");
     }
+  }
+
+  @Test
+  @DisplayName(
+      "a keep-alive connection idle after a plain answer is closed quietly at the deadline")
+  void idleKeepAlive() throws Exception {
+    GatewayFixture.Running gw = start(gateway().handshakeLimits(Duration.ofMillis(500), 1024));
+    try (RawWebSocket ws = RawWebSocket.connect(gw.port())) {
+      ws.request("GET", "/healthz", Map.of("Host", "x"));
+      assertThat(ws.status()).isEqualTo(200);
+      assertThat(ws.closedByPeer()).isTrue();
+    }
+    assertThat(gw.metrics()).contains("ferry_handshake_timeouts_total 0.0");
   }
 }
