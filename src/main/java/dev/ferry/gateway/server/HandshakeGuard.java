@@ -163,6 +163,13 @@ final class HandshakeGuard extends ChannelInboundHandlerAdapter {
   private void refuse(ChannelHandlerContext ctx, FullHttpResponse res) {
     refused = true;
     cancel();
+    if (ctx.pipeline().get(TlsDetectHandler.class) != null) {
+      // TLS is on and the client has not started it: a plain-text answer would only read as a
+      // broken handshake, so the connection is just closed.
+      res.release();
+      ctx.close();
+      return;
+    }
     res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(res)
         .addListener(
