@@ -165,6 +165,21 @@ public final class GatewayFixture
     private TlsSettings tls;
     private List<String> origins = List.of();
     private List<String> audiences = List.of(AUDIENCE);
+    private Duration handshakeTimeout = ServerSettings.DEFAULT_HANDSHAKE_TIMEOUT;
+    private int maxPendingHandshakes = ServerSettings.DEFAULT_MAX_PENDING_HANDSHAKES;
+
+    /** The pre-authentication deadline and cap on pending handshakes (defaults 10 s, 1024). */
+    public GatewayBuilder handshakeLimits(Duration timeout, int maxPending) {
+      this.handshakeTimeout = timeout;
+      this.maxPendingHandshakes = maxPending;
+      return this;
+    }
+
+    /** A proxy exactly as given. */
+    public GatewayBuilder proxy(ProxyConfig proxy) {
+      proxies.add(proxy);
+      return this;
+    }
 
     /** A proxy alice (and group dba) may reach, with {@link #relaxed()} limits. */
     public GatewayBuilder proxy(String name, TcpTarget target) {
@@ -222,7 +237,15 @@ public final class GatewayFixture
 
     public GatewayConfig config() {
       return new GatewayConfig(
-          new ServerSettings("test-gateway", "127.0.0.1", 0, null, tls, origins),
+          new ServerSettings(
+              "test-gateway",
+              "127.0.0.1",
+              0,
+              null,
+              tls,
+              origins,
+              handshakeTimeout,
+              maxPendingHandshakes),
           List.of(
               new IssuerSettings(
                   issuer(), audiences, CLIENT_ID, List.of("openid", "email"), null, null)),

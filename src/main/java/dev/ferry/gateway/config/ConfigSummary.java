@@ -42,6 +42,13 @@ public final class ConfigSummary {
     }
     s.append(", browser origins: ")
         .append(g.allowedOrigins().isEmpty() ? "none" : String.join(" ", g.allowedOrigins()));
+    // Named only when changed, so the usual summary stays one short line.
+    if (!g.handshakeTimeout().equals(ServerSettings.DEFAULT_HANDSHAKE_TIMEOUT)) {
+      s.append(", handshake deadline ").append(Durations.format(g.handshakeTimeout()));
+    }
+    if (g.maxPendingHandshakes() != ServerSettings.DEFAULT_MAX_PENDING_HANDSHAKES) {
+      s.append(", at most ").append(g.maxPendingHandshakes()).append(" pending handshakes");
+    }
     return s.toString();
   }
 
@@ -79,7 +86,8 @@ public final class ConfigSummary {
         + Durations.format(l.maxDuration())
         + ", connect "
         + Durations.format(l.connectTimeout())
-        + (l.endWithToken() ? ", ends with token" : ", outlives token");
+        + (l.endWithToken() ? ", ends with token" : ", outlives token")
+        + (p.allowLinkLocal() ? ", link-local addresses allowed" : "");
   }
 
   private static String allowed(AccessRule allow) {

@@ -13,7 +13,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /** Reads the {@code proxies:} list. */
 final class ProxiesReader {
   static final List<String> KEYS =
-      List.of("name", "description", "target", "kind", "tags", "allow", "limits");
+      List.of("name", "description", "target", "kind", "tags", "allow", "limits", "allowLinkLocal");
   static final List<String> ALLOW_KEYS = List.of("users", "groups");
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9-]+");
@@ -51,11 +51,20 @@ final class ProxiesReader {
     List<String> tags = m.stringList("tags").orElse(List.of());
     Optional<AccessRule> allow = allow(m);
     Limits limits = limitsReader.read(m.mapping("limits", LimitsReader.KEYS));
+    boolean allowLinkLocal = m.bool("allowLinkLocal").orElse(false);
     if (name.isEmpty() || target.isEmpty() || allow.isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(
-        new ProxyConfig(name.get(), description, target.get(), kind, tags, allow.get(), limits));
+        new ProxyConfig(
+            name.get(),
+            description,
+            target.get(),
+            kind,
+            tags,
+            allow.get(),
+            limits,
+            allowLinkLocal));
   }
 
   private boolean isValidName(YamlMapping m, String name) {

@@ -12,6 +12,8 @@ import java.util.List;
  * @param tags free tags
  * @param allow access rule (deny by default)
  * @param limits session limits
+ * @param allowLinkLocal whether the target may resolve to a link-local address (169.254.0.0/16,
+ *     fe80::/10, where cloud metadata servers live); refused unless set
  */
 public record ProxyConfig(
     String name,
@@ -20,7 +22,8 @@ public record ProxyConfig(
     String kind,
     List<String> tags,
     AccessRule allow,
-    Limits limits) {
+    Limits limits,
+    boolean allowLinkLocal) {
 
   /** The accepted {@code kind} values, in the order DESIGN §3 lists them. */
   public static final List<String> KINDS =
@@ -28,5 +31,17 @@ public record ProxyConfig(
 
   public ProxyConfig {
     tags = List.copyOf(tags);
+  }
+
+  /** A proxy whose target must not resolve to a link-local address. */
+  public ProxyConfig(
+      String name,
+      String description,
+      Target target,
+      String kind,
+      List<String> tags,
+      AccessRule allow,
+      Limits limits) {
+    this(name, description, target, kind, tags, allow, limits, false);
   }
 }

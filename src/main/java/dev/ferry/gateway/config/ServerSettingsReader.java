@@ -1,5 +1,6 @@
 package dev.ferry.gateway.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.yaml.snakeyaml.nodes.Node;
@@ -7,12 +8,23 @@ import org.yaml.snakeyaml.nodes.Node;
 /** Reads the {@code gateway:} section; every key is optional. */
 final class ServerSettingsReader {
   static final List<String> KEYS =
-      List.of("name", "bind", "port", "publicUrl", "tls", "allowedOrigins");
+      List.of(
+          "name",
+          "bind",
+          "port",
+          "publicUrl",
+          "tls",
+          "allowedOrigins",
+          "handshakeTimeout",
+          "maxPendingHandshakes");
   static final List<String> TLS_KEYS = List.of("cert", "key");
 
   static final String DEFAULT_NAME = "ferry";
   static final String DEFAULT_BIND = "0.0.0.0";
   static final int DEFAULT_PORT = 8080;
+  static final Duration MIN_HANDSHAKE_TIMEOUT = Duration.ofMillis(100);
+  static final Duration MAX_HANDSHAKE_TIMEOUT = Duration.ofMinutes(5);
+  static final int MAX_PENDING_LIMIT = 100_000;
 
   private final NodeReader reader;
 
@@ -32,7 +44,41 @@ final class ServerSettingsReader {
         port(m),
         publicUrl(m),
         tls(m),
-        m.stringList("allowedOrigins").orElse(List.of()));
+        m.stringList("allowedOrigins").orElse(List.of()),
+        handshakeTimeout(m),
+        maxPendingHandshakes(m));
+  }
+
+  private Duration handshakeTimeout(YamlMapping m) {
+    Optional<Duration> d = m.duration("handshakeTimeout");
+    if (d.isPresent()
+        && (d.get().compareTo(MIN_HANDSHAKE_TIMEOUT) < 0
+            || d.get().compareTo(MAX_HANDSHAKE_TIMEOUT) > 0)) {
+      reader
+          .problems()
+          .at(
+              m.value("handshakeTimeout").orElseThrow(),
+              "gateway.handshakeTimeout must be between 100ms and 5m, got "
+                  + Durations.format(d.get()));
+      return ServerSettings.DEFAULT_HANDSHAKE_TIMEOUT;
+    }
+    return d.orElse(ServerSettings.DEFAULT_HANDSHAKE_TIMEOUT);
+  }
+
+  private int maxPendingHandshakes(YamlMapping m) {
+    Optional<Integer> n = m.integer("maxPendingHandshakes");
+    if (n.isPresent() && (n.get() < 1 || n.get() > MAX_PENDING_LIMIT)) {
+      reader
+          .problems()
+          .at(
+              m.value("maxPendingHandshakes").orElseThrow(),
+              "gateway.maxPendingHandshakes must be between 1 and "
+                  + MAX_PENDING_LIMIT
+                  + ", got "
+                  + n.get());
+      return ServerSettings.DEFAULT_MAX_PENDING_HANDSHAKES;
+    }
+    return n.orElse(ServerSettings.DEFAULT_MAX_PENDING_HANDSHAKES);
   }
 
   private int port(YamlMapping m) {

@@ -21,11 +21,15 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
   private final SslContext ssl;
   private final HttpRouteHandler routes;
   private final TunnelHandshakeHandler tunnels;
+  private final GatewayContext gw;
+  private final PendingHandshakes pending;
 
   public GatewayChannelInitializer(GatewayContext gw, SslContext sslOrNull) {
     this.ssl = sslOrNull;
     this.routes = new HttpRouteHandler(gw);
     this.tunnels = new TunnelHandshakeHandler(gw);
+    this.gw = gw;
+    this.pending = new PendingHandshakes(gw.registry());
   }
 
   @Override
@@ -36,6 +40,8 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
       p.addLast("tls", new TlsDetectHandler(ssl));
     }
     p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 8192));
+    // Pre-authentication limits (deadline, pending cap, oversized heads); removed on upgrade.
+    p.addLast("guard", new HandshakeGuard(pending, () -> gw.config().gateway()));
     p.addLast("aggregator", new HttpObjectAggregator(MAX_BODY));
     p.addLast("routes", routes);
     p.addLast("tunnel", tunnels);

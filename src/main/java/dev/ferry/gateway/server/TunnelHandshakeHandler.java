@@ -35,6 +35,7 @@ import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,15 +52,7 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
   private static final Pattern PROXY_NAME = Pattern.compile("[a-z0-9-]{1,63}");
 
   private final GatewayContext gw;
-  private final WebSocketDecoderConfig decoderConfig =
-      WebSocketDecoderConfig.newBuilder()
-          .maxFramePayloadLength(Protocol.MAX_MESSAGE_SIZE)
-          .expectMaskedFrames(true)
-          .allowMaskMismatch(false)
-          .allowExtensions(false)
-          .closeOnProtocolViolation(false)
-          .withUTF8Validator(false)
-          .build();
+  private final WebSocketDecoderConfig decoderConfig = WebSocketLimits.SERVER_DECODER;
   private final ChannelInitializer<Channel> upstreamInitializer = new UpstreamInitializer();
 
   public TunnelHandshakeHandler(GatewayContext gw) {
@@ -193,7 +186,7 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
     Target target = o.proxy.target();
     // The name is looked up only now, after every check passed, and off the event loop.
     gw.resolver()
-        .resolve(target)
+        .resolve(target, o.proxy.allowLinkLocal())
         .whenComplete(
             (address, err) ->
                 client
@@ -207,6 +200,12 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
                           permit.release();
                           if (!client.isActive()) {
                             o.req.release();
+                            return;
+                          }
+                          Throwable cause =
+                              err instanceof CompletionException ? err.getCause() : err;
+                          if (cause instanceof LinkLocalRefusedException linkLocal) {
+                            o.refuse(TunnelError.UPSTREAM_REFUSED, linkLocal.getMessage(), null);
                             return;
                           }
                           o.refuse(
@@ -324,6 +323,9 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
           gw.metrics().setupTime(System.nanoTime() - o.startNanos);
           client.pipeline().remove(HttpRouteHandler.class);
           client.pipeline().remove(this);
+          if (client.pipeline().get(HandshakeGuard.class) != null) {
+            client.pipeline().remove(HandshakeGuard.class);
+          }
           // SESSION goes out first, but only after session.start is audited.
           client.write(
               new BinaryWebSocketFrame(FrameCodec.session(client.alloc(), session.sessionFrame())),

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * WebSocket side of a relay: decodes ferry.v1 frames; DATA goes to the TCP peer, EOF half-closes
- * it, pings are answered, anything else binary-only ferry.v1 forbids ends the tunnel with 4400.
+ * it, pings are answered while the socket takes writes, anything else binary-only ferry.v1 forbids
+ * ends the tunnel with 4400.
  */
 final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(WebSocketRelayHandler.class);
@@ -40,7 +41,9 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
       if (msg instanceof BinaryWebSocketFrame bin && bin.isFinalFragment()) {
         onMessage(bin.content());
       } else if (msg instanceof PingWebSocketFrame ping) {
-        if (!relay.closeFrameSent) {
+        // A peer that pings without reading would otherwise fill memory with pongs: while the
+        // socket is backed up, pings go unanswered (RFC 6455 §5.5.3 lets a pong cover many pings).
+        if (!relay.closeFrameSent && ctx.channel().isWritable()) {
           ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()), ctx.voidPromise());
         }
       } else if (msg instanceof PongWebSocketFrame) {
@@ -141,7 +144,17 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof CorruptedWebSocketFrameException
+    if (cause instanceof CorruptedWebSocketFrameException c
+        && c.closeStatus() != null
+        && !relay.closeFrameSent) {
+      // The decoder refused a frame from its header (too large: 1009, unmasked: 1002). The peer
+      // gets that standard code and the reason at once, the session still ends as a protocol
+      // error, and the channel is cut: its input is garbage from here on.
+      relay.closeFrameSent = true;
+      relay.onProtocolError(c.getMessage());
+      ctx.writeAndFlush(new CloseWebSocketFrame(c.closeStatus().code(), c.getMessage()))
+          .addListener(ChannelFutureListener.CLOSE);
+    } else if (cause instanceof CorruptedWebSocketFrameException
         || cause instanceof TooLongFrameException
         || cause instanceof CorruptedFrameException) {
       relay.onProtocolError(cause.getMessage());

@@ -266,7 +266,7 @@ class ConfigLoaderTest {
                   2,
                   3,
                   "unknown key 'host' in gateway; allowed keys: name, bind, port, publicUrl, tls,"
-                      + " allowedOrigins"),
+                      + " allowedOrigins, handshakeTimeout, maxPendingHandshakes"),
               at(3, 27, "unknown key 'ca' in gateway.tls; allowed keys: cert, key"),
               at(
                   7,
