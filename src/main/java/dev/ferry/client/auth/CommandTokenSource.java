@@ -46,6 +46,12 @@ public final class CommandTokenSource implements TokenSource {
     return flight.run(this::runCommand);
   }
 
+  @Override
+  public String tokenIfReady() {
+    CachedToken current = cached;
+    return current != null && current.freshAt(clock.instant()) ? current.token() : null;
+  }
+
   private String runCommand() throws TokenException {
     CachedToken current = cached; // a run that finished while we queued is good enough
     if (current != null && current.freshAt(clock.instant())) {

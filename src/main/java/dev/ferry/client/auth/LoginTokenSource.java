@@ -43,6 +43,12 @@ public final class LoginTokenSource implements TokenSource {
     return flight.run(this::renew);
   }
 
+  @Override
+  public String tokenIfReady() {
+    CachedToken cached = current;
+    return cached != null && cached.freshAt(clock.instant()) ? cached.token() : null;
+  }
+
   private String renew() throws TokenException {
     // A caller that queued behind a renewal which just finished finds its result here.
     CachedToken cached = current;

@@ -20,6 +20,11 @@ public final class StaticTokenSource implements TokenSource {
   }
 
   @Override
+  public String tokenIfReady() {
+    return token;
+  }
+
+  @Override
   public String describe() {
     return description;
   }

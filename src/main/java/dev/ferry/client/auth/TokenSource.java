@@ -16,6 +16,15 @@ public interface TokenSource {
   String token() throws TokenException;
 
   /**
+   * The token {@link #token()} would return if the source holds one in memory that needs no
+   * renewal, else null. Never blocks and never does I/O, so an event loop may call it: a forwarder
+   * then opens the tunnel without a hop to a thread that may block.
+   */
+  default String tokenIfReady() {
+    return null;
+  }
+
+  /**
    * The gateway refused {@code token} as expired or invalid: a renewing source drops it so the next
    * {@link #token()} renews. Sources that cannot renew ignore this.
    */

@@ -278,28 +278,37 @@ public final class Forwarder implements AutoCloseable {
   }
 
   private void open(Channel local, Live l, boolean retried) {
-    CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return tokens.token();
-              } catch (TokenException e) {
-                throw new CompletionException(e);
-              }
-            },
-            tokenThreads)
+    // A token already in memory opens the tunnel right here on the event loop; only a source that
+    // may block (renewal, a command, a file) is asked on a token thread.
+    String ready = tokens.tokenIfReady();
+    CompletableFuture<String> token =
+        ready != null ? CompletableFuture.completedFuture(ready) : tokenOffLoop();
+    token
         .thenCompose(
-            token ->
+            t ->
                 connector
-                    .open(proxy, token, local.eventLoop())
+                    .open(proxy, t, local.eventLoop())
                     .whenComplete(
-                        (t, e) -> {
+                        (tunnel, e) -> {
                           if (e != null && !retried && isTokenRefusal(e)) {
-                            tokens.invalidate(token);
+                            tokens.invalidate(t);
                           }
                         }))
         .whenComplete(
             (tunnel, error) ->
                 local.eventLoop().execute(() -> opened(local, l, retried, tunnel, error)));
+  }
+
+  private CompletableFuture<String> tokenOffLoop() {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return tokens.token();
+          } catch (TokenException e) {
+            throw new CompletionException(e);
+          }
+        },
+        tokenThreads);
   }
 
   private static boolean isTokenRefusal(Throwable e) {

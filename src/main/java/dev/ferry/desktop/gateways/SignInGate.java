@@ -73,6 +73,12 @@ public final class SignInGate implements TokenSource {
     return tokens.token();
   }
 
+  @Override
+  public String tokenIfReady() {
+    TokenSource t = now();
+    return t == null ? null : t.tokenIfReady();
+  }
+
   private String waited() {
     return maxWait.toSeconds() >= 60 ? maxWait.toMinutes() + " min" : maxWait.toSeconds() + " s";
   }

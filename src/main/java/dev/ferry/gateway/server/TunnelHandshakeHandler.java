@@ -14,10 +14,12 @@ import dev.ferry.tunnel.relay.Relay;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -142,7 +144,19 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       verified = CompletableFuture.failedFuture(e);
     }
     verified.whenComplete(
-        (identity, error) -> ctx.executor().execute(() -> afterAuth(o, identity, error)));
+        (identity, error) -> onLoop(ctx.channel(), () -> afterAuth(o, identity, error)));
+  }
+
+  /**
+   * Runs {@code task} on the channel's event loop: right away when already there (a cached token
+   * decision or an IP-literal target completes on the calling loop), else as a task for it.
+   */
+  private static void onLoop(Channel channel, Runnable task) {
+    if (channel.eventLoop().inEventLoop()) {
+      task.run();
+    } else {
+      channel.eventLoop().execute(task);
+    }
   }
 
   private void afterAuth(Opening o, VerifiedIdentity identity, Throwable error) {
@@ -189,30 +203,28 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
         .resolve(target, o.proxy.allowLinkLocal())
         .whenComplete(
             (address, err) ->
-                client
-                    .eventLoop()
-                    .execute(
-                        () -> {
-                          if (err == null) {
-                            connect(o, identity, permit, address);
-                            return;
-                          }
-                          permit.release();
-                          if (!client.isActive()) {
-                            o.req.release();
-                            return;
-                          }
-                          Throwable cause =
-                              err instanceof CompletionException ? err.getCause() : err;
-                          if (cause instanceof LinkLocalRefusedException linkLocal) {
-                            o.refuse(TunnelError.UPSTREAM_REFUSED, linkLocal.getMessage(), null);
-                            return;
-                          }
-                          o.refuse(
-                              TunnelError.UPSTREAM_REFUSED,
-                              "upstream host " + target.host() + " could not be resolved",
-                              null);
-                        }));
+                onLoop(
+                    client,
+                    () -> {
+                      if (err == null) {
+                        connect(o, identity, permit, address);
+                        return;
+                      }
+                      permit.release();
+                      if (!client.isActive()) {
+                        o.req.release();
+                        return;
+                      }
+                      Throwable cause = err instanceof CompletionException ? err.getCause() : err;
+                      if (cause instanceof LinkLocalRefusedException linkLocal) {
+                        o.refuse(TunnelError.UPSTREAM_REFUSED, linkLocal.getMessage(), null);
+                        return;
+                      }
+                      o.refuse(
+                          TunnelError.UPSTREAM_REFUSED,
+                          "upstream host " + target.host() + " could not be resolved",
+                          null);
+                    }));
   }
 
   private void connect(
@@ -305,34 +317,44 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       return;
     }
     HttpHeaders headers = new DefaultHttpHeaders().set(Protocol.SESSION_HEADER, session.id());
+    // The 101 and the SESSION frame leave in one write (one segment, one read for the client):
+    // the handshake's flush is held until SESSION is queued behind the 101.
+    ChannelHandler hold = new FlushHold();
+    client.pipeline().addFirst(hold);
     ChannelFuture upgraded;
     try {
       upgraded = handshaker.handshake(client, o.req, headers, client.newPromise());
     } finally {
       o.req.release();
     }
+    if (upgraded.isDone() && !upgraded.isSuccess()) {
+      log.debug("{}: upgrade failed: {}", client, upgraded.cause());
+      permit.release();
+      upstream.close();
+      client.close();
+      return;
+    }
+    gw.metrics().setupTime(System.nanoTime() - o.startNanos);
+    client.pipeline().remove(HttpRouteHandler.class);
+    client.pipeline().remove(this);
+    if (client.pipeline().get(HandshakeGuard.class) != null) {
+      client.pipeline().remove(HandshakeGuard.class);
+    }
+    // SESSION goes out first, but only after session.start is audited. A failed 101 write closes
+    // the client, which ends the session like any tunnel whose client went away.
+    client.write(
+        new BinaryWebSocketFrame(FrameCodec.session(client.alloc(), session.sessionFrame())),
+        client.voidPromise());
+    gw.added(session);
+    session.start(new Relay(client, upstream, session, false));
+    client.pipeline().remove(hold);
+    client.flush();
     upgraded.addListener(
         f -> {
-          if (!f.isSuccess() || !upstream.isActive()) {
+          if (!f.isSuccess()) {
             log.debug("{}: upgrade failed: {}", client, f.cause());
-            permit.release();
-            upstream.close();
             client.close();
-            return;
           }
-          gw.metrics().setupTime(System.nanoTime() - o.startNanos);
-          client.pipeline().remove(HttpRouteHandler.class);
-          client.pipeline().remove(this);
-          if (client.pipeline().get(HandshakeGuard.class) != null) {
-            client.pipeline().remove(HandshakeGuard.class);
-          }
-          // SESSION goes out first, but only after session.start is audited.
-          client.write(
-              new BinaryWebSocketFrame(FrameCodec.session(client.alloc(), session.sessionFrame())),
-              client.voidPromise());
-          gw.added(session);
-          session.start(new Relay(client, upstream, session, false));
-          client.flush();
         });
   }
 
@@ -356,6 +378,12 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     log.debug("{}: {}", ctx.channel(), cause.toString());
     ctx.close();
+  }
+
+  /** Swallows flushes while in the pipeline; what was written goes out with the next flush. */
+  private static final class FlushHold extends ChannelOutboundHandlerAdapter {
+    @Override
+    public void flush(ChannelHandlerContext ctx) {}
   }
 
   /** Upstream channels get their relay handler once the tunnel is open; until then, nothing. */

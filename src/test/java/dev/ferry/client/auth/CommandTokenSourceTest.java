@@ -123,6 +123,20 @@ class CommandTokenSourceTest {
   }
 
   @Test
+  @DisplayName("tokenIfReady never runs the command: null until a run, then the cached token")
+  void tokenIfReadyOnlyFromCache() throws Exception {
+    String jwt = jwtExpiringAt(T0.plusSeconds(600));
+    CommandTokenSource source = counting(jwt);
+    assertThat(source.tokenIfReady()).isNull();
+    assertThat(runCount()).isZero();
+    assertThat(source.token()).isEqualTo(jwt);
+    assertThat(source.tokenIfReady()).isEqualTo(jwt);
+    clock.advance(Duration.ofSeconds(541)); // inside the margin: token() would renew
+    assertThat(source.tokenIfReady()).isNull();
+    assertThat(runCount()).isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("invalidate forces the next call to run the command")
   void invalidateReruns() throws Exception {
     CommandTokenSource source = counting(jwtExpiringAt(T0.plusSeconds(3600)));

@@ -145,4 +145,17 @@ class OidcSessionTest {
     source.invalidate(token);
     assertThat(source.currentExpiry()).isNull();
   }
+
+  @Test
+  @DisplayName("tokenIfReady: null before a token and after invalidate, never a token request")
+  void tokenIfReady() throws Exception {
+    LoginTokenSource source = new LoginTokenSource(new OidcSession(issuer.settings(), store));
+    assertThat(source.tokenIfReady()).isNull();
+    assertThat(issuer.tokenRequests()).isZero();
+    String token = source.token();
+    assertThat(source.tokenIfReady()).isEqualTo(token);
+    source.invalidate(token);
+    assertThat(source.tokenIfReady()).isNull();
+    assertThat(issuer.tokenRequests()).isEqualTo(1);
+  }
 }

@@ -31,6 +31,12 @@ class TokenSourcesTest {
       };
 
   @Test
+  @DisplayName("a file source is always asked through token(): it stats the file each time")
+  void fileIsNeverReady() {
+    assertThat(new FileTokenSource(Path.of("/run/token")).tokenIfReady()).isNull();
+  }
+
+  @Test
   @DisplayName("--token-file wins over everything")
   void fileFirst() {
     TokenSource source =
@@ -54,6 +60,7 @@ class TokenSourcesTest {
     TokenSource source =
         TokenSources.resolve(null, null, Map.of("FERRY_TOKEN", "env-token"), NO_LOGIN_EXPECTED);
     assertThat(source.token()).isEqualTo("env-token");
+    assertThat(source.tokenIfReady()).as("held in memory, never blocks").isEqualTo("env-token");
     assertThat(source.describe()).isEqualTo("FERRY_TOKEN");
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.client.auth.TokenSource;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -145,6 +147,78 @@ class ForwarderTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
       assertThat(rec.closed.get(0).up()).isEqualTo(100_000);
       assertThat(rec.closed.get(0).down()).isEqualTo(greeting.length);
+    }
+  }
+
+  /** A token source that records which threads asked it, and how. */
+  static final class WatchedTokens implements TokenSource {
+    final String token;
+    final boolean ready;
+    final List<String> tokenCallers = new CopyOnWriteArrayList<>();
+    final AtomicInteger readyCalls = new AtomicInteger();
+
+    WatchedTokens(String token, boolean ready) {
+      this.token = token;
+      this.ready = ready;
+    }
+
+    @Override
+    public String token() {
+      tokenCallers.add(Thread.currentThread().getName());
+      return token;
+    }
+
+    @Override
+    public String tokenIfReady() {
+      readyCalls.incrementAndGet();
+      return ready ? token : null;
+    }
+
+    @Override
+    public String describe() {
+      return "watched";
+    }
+  }
+
+  @Nested
+  @DisplayName("tokens")
+  class Tokens {
+    void echoThrough(Forwarder f) throws Exception {
+      try (Socket s = connect(f)) {
+        s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+        assertThat(new String(s.getInputStream().readNBytes(4), StandardCharsets.US_ASCII))
+            .isEqualTo("ping");
+      }
+    }
+
+    @Test
+    @DisplayName("a token held in memory opens the tunnel without token(), which may block")
+    void readyTokenSkipsTheTokenThread() throws Exception {
+      TcpTarget target = fx.target(TcpTarget.echo());
+      GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
+      WatchedTokens tokens = new WatchedTokens(fx.token(ALICE), true);
+      Forwarder f =
+          fx.closeAfter(
+              new Forwarder(gw.connector(), "echo", tokens, "127.0.0.1", 0, new Recorder()));
+      f.start();
+      echoThrough(f);
+      echoThrough(f);
+      assertThat(tokens.readyCalls).hasValue(2);
+      assertThat(tokens.tokenCallers).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a source that would have to renew is asked on a token thread, not the loop")
+    void otherwiseTokenOffTheEventLoop() throws Exception {
+      TcpTarget target = fx.target(TcpTarget.echo());
+      GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
+      WatchedTokens tokens = new WatchedTokens(fx.token(ALICE), false);
+      Forwarder f =
+          fx.closeAfter(
+              new Forwarder(gw.connector(), "echo", tokens, "127.0.0.1", 0, new Recorder()));
+      f.start();
+      echoThrough(f);
+      assertThat(tokens.tokenCallers).containsExactly("ferry-token");
     }
   }
 
