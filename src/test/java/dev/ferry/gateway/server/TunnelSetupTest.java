@@ -75,16 +75,22 @@ class TunnelSetupTest {
   @DisplayName("an IP-literal target is resolved at once, on the caller's thread")
   void literalTargetsNeedNoLookup() throws Exception {
     UpstreamResolver resolver = new UpstreamResolver();
-    CompletableFuture<InetSocketAddress> v4 = resolver.resolve(new Target("127.0.0.1", 5432));
-    CompletableFuture<InetSocketAddress> v6 = resolver.resolve(new Target("::1", 22));
+    CompletableFuture<InetSocketAddress> v4 =
+        resolver.resolve(new Target("127.0.0.1", 5432), false);
+    CompletableFuture<InetSocketAddress> v6 = resolver.resolve(new Target("::1", 22), false);
     assertThat(v4).isDone();
     assertThat(v4.join()).isEqualTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), 5432));
     assertThat(v6).isDone();
     assertThat(v6.join().getAddress().isLoopbackAddress()).isTrue();
     assertThat(v6.join().getPort()).isEqualTo(22);
+    // The fast path keeps the link-local refusal: the metadata server's literal is refused too.
+    assertThat(resolver.resolve(new Target("169.254.169.254", 80), false))
+        .isCompletedExceptionally();
+    assertThat(resolver.resolve(new Target("169.254.169.254", 80), true))
+        .isCompletedWithValue(new InetSocketAddress(InetAddress.getByName("169.254.169.254"), 80));
     // A name still goes through the OS resolver (off the caller's thread), with the same result.
     InetSocketAddress named =
-        resolver.resolve(new Target("localhost", 80)).get(20, TimeUnit.SECONDS);
+        resolver.resolve(new Target("localhost", 80), false).get(20, TimeUnit.SECONDS);
     assertThat(named.isUnresolved()).isFalse();
     assertThat(named.getAddress().isLoopbackAddress()).isTrue();
   }
