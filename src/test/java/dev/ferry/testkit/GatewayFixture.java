@@ -130,6 +130,23 @@ public final class GatewayFixture
     return token(ISSUER_ID, AUDIENCE, claims);
   }
 
+  /**
+   * A valid ID token for {@code email} in {@code groups} that lives {@code lifetime} (whole
+   * seconds; its exp is truncated to the second, so it has between lifetime − 1 s and lifetime
+   * left).
+   */
+  public String token(String email, Duration lifetime, String... groups) {
+    Map<String, Object> claims = new HashMap<>();
+    claims.put("email", email);
+    claims.put("sub", "sub-" + email);
+    claims.put("groups", List.of(groups));
+    claims.put("aud", List.of(AUDIENCE));
+    // anyToken counts the duration's milliseconds as seconds (TOOLCHAIN.md).
+    return oauth
+        .anyToken(HttpUrl.get(issuer()), claims, Duration.ofMillis(lifetime.toSeconds()))
+        .serialize();
+  }
+
   /** A token from issuer {@code issuerId} for {@code audience} with these claims (1 h). */
   public String token(String issuerId, String audience, Map<String, ?> claims) {
     Map<String, Object> all = new HashMap<>(claims);
@@ -165,6 +182,7 @@ public final class GatewayFixture
     private TlsSettings tls;
     private List<String> origins = List.of();
     private List<String> audiences = List.of(AUDIENCE);
+    private Duration clockSkew = VerifierOptions.MAX_CLOCK_SKEW;
 
     /** A proxy alice (and group dba) may reach, with {@link #relaxed()} limits. */
     public GatewayBuilder proxy(String name, TcpTarget target) {
@@ -215,6 +233,12 @@ public final class GatewayFixture
       return this;
     }
 
+    /** The verifier's leeway on exp/nbf (default 60 s); short-token tests shrink it. */
+    public GatewayBuilder clockSkew(Duration skew) {
+      this.clockSkew = skew;
+      return this;
+    }
+
     public GatewayBuilder allowedOrigins(String... origins) {
       this.origins = List.of(origins);
       return this;
@@ -231,7 +255,7 @@ public final class GatewayFixture
     }
 
     public Running start() throws Exception {
-      return new Running(config());
+      return new Running(config(), clockSkew);
     }
   }
 
@@ -247,10 +271,11 @@ public final class GatewayFixture
     private TunnelConnector connector;
     private boolean stopped;
 
-    Running(GatewayConfig config) throws Exception {
+    Running(GatewayConfig config, Duration clockSkew) throws Exception {
       verifier =
           new OidcTokenVerifier(
-              config.issuers(), VerifierOptions.defaults().withClock(verifierClock));
+              config.issuers(),
+              VerifierOptions.defaults().withClock(verifierClock).withClockSkew(clockSkew));
       AuditLog audit = new AuditLog(Clock.systemUTC(), List.of(auditLines::add));
       server = new GatewayServer(config, 0, verifier, registry, audit, Clock.systemUTC());
       address = server.start();
