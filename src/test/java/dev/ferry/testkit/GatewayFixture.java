@@ -122,6 +122,22 @@ public final class GatewayFixture
     return verifierClock;
   }
 
+  /**
+   * Fetches the provider's discovery document and keys once with a generous timeout: on a loaded
+   * machine its first answers can outlast the verifier's 5 s read timeout, which a test with tokens
+   * of a few seconds cannot afford.
+   */
+  public void warmProvider() throws IOException, InterruptedException {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (String path : List.of("/.well-known/openid-configuration", "/jwks")) {
+      http.send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(issuer() + path))
+              .timeout(Duration.ofSeconds(60))
+              .build(),
+          java.net.http.HttpResponse.BodyHandlers.discarding());
+    }
+  }
+
   /** A valid ID token (1 h) for {@code email} in {@code groups}. */
   public String token(String email, String... groups) {
     Map<String, Object> claims = new HashMap<>();
@@ -285,6 +301,13 @@ public final class GatewayFixture
 
     public GatewayServer server() {
       return server;
+    }
+
+    /** Runs the verifier's discovery and first key fetch now (see {@link #warmProvider}). */
+    public Running warmUp() throws Exception {
+      warmProvider();
+      verifier.warmUp().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      return this;
     }
 
     public int port() {

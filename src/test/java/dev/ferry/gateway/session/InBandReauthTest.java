@@ -30,10 +30,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -137,35 +133,9 @@ class InBandReauthTest {
     assertThat(back).as(() -> "closed: " + rec.closed).containsExactly(1, 2, 3);
   }
 
-  /**
-   * Starts the gateway and has it fetch the provider's keys once, so that a token of a few seconds
-   * is not spent waiting for a cold first discovery on a loaded machine.
-   */
+  /** Starts the gateway with the provider's keys fetched, so short tokens are not spent on it. */
   static GatewayFixture.Running start(GatewayFixture.GatewayBuilder builder) throws Exception {
-    // The provider's first answers can take longer than the verifier's 5 s read timeout here.
-    HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create(fx.issuer() + "/.well-known/openid-configuration"))
-                .timeout(Duration.ofSeconds(60))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create(fx.issuer() + "/jwks"))
-                .timeout(Duration.ofSeconds(60))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    GatewayFixture.Running gw = builder.start();
-    HttpResponse<String> warm =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(gw.url() + "/v1/proxies"))
-                    .header("Authorization", "Bearer " + fx.token(ALICE))
-                    .timeout(Duration.ofSeconds(30))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(warm.statusCode()).as(warm::body).isEqualTo(200);
-    return gw;
+    return builder.start().warmUp();
   }
 
   static String endReason(GatewayFixture.Running gw) {
