@@ -141,12 +141,19 @@ public final class TokenRenewer {
   }
 
   private void scheduleNext() {
-    Duration left = Duration.between(clock.instant(), expiresAt);
+    schedule(renewIn(Duration.between(clock.instant(), expiresAt)));
+  }
+
+  /** When to renew a token with {@code left} to live: {@code left − min(60 s, 20 % of left)}. */
+  static Duration renewIn(Duration left) {
+    if (left.isNegative()) {
+      return Duration.ZERO;
+    }
     Duration lead = left.dividedBy(5);
     if (lead.compareTo(MAX_LEAD) > 0) {
       lead = MAX_LEAD;
     }
-    schedule(left.minus(lead));
+    return left.minus(lead);
   }
 
   private void schedule(Duration delay) {
