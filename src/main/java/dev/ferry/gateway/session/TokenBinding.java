@@ -46,7 +46,7 @@ final class TokenBinding {
   private final Checks checks;
   private final Clock clock;
   private final boolean bound;
-  private VerifiedIdentity identity;
+  private volatile VerifiedIdentity identity;
   private Instant expiresAt;
   private EventLoop loop;
   private ScheduledFuture<?> deadline;

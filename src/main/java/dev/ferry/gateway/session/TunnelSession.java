@@ -121,6 +121,16 @@ public final class TunnelSession implements RelayListener {
     return proxy;
   }
 
+  /**
+   * Who the session's current token says the caller is (groups included): the token that opened it,
+   * or the last fresh one accepted. Safe from any thread; a configuration change re-checks access
+   * with it ({@link dev.ferry.gateway.policy.AccessCheck}) and ends the session with {@link
+   * TunnelError#ACCESS_REVOKED} through {@link #expire}.
+   */
+  public VerifiedIdentity identity() {
+    return token.identity();
+  }
+
   public Target target() {
     return proxy.target();
   }
