@@ -78,6 +78,8 @@ public final class GatewayFixture
   public void beforeAll(ExtensionContext context) throws Exception {
     oauth = new MockOAuth2Server();
     oauth.start(InetAddress.getByName("127.0.0.1"), 0);
+    // Its first answers are slow (cold start); a verifier's 5 s read timeout should not meet them.
+    warmProvider();
   }
 
   @Override
