@@ -8,6 +8,7 @@ import dev.ferry.tunnel.TunnelError;
 import io.netty.channel.unix.Errors;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
@@ -137,6 +138,26 @@ final class ConnectCommand implements Callable<Integer> {
       public void notice(String message) {
         synchronized (err) {
           err.println("ferry: gateway says: " + message);
+          err.flush();
+        }
+      }
+
+      @Override
+      public void connectionClosed(
+          int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
+        if (reason.equals("completed") || reason.startsWith("client-closed")) {
+          return;
+        }
+        synchronized (err) {
+          err.println("ferry: connection from 127.0.0.1:" + localPort + " ended: " + reason);
+          err.flush();
+        }
+      }
+
+      @Override
+      public void warning(String message) {
+        synchronized (err) {
+          err.println("ferry: " + message);
           err.flush();
         }
       }

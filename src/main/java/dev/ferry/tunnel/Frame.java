@@ -32,4 +32,24 @@ public sealed interface Frame {
 
   /** Something the user should know: draining, token expiring, why the tunnel closes. */
   record Notice(NoticeCode code, String message) implements Frame {}
+
+  /**
+   * A fresh token for the running session (client → gateway). Its {@code toString} never shows the
+   * token, so logging a frame cannot leak it.
+   *
+   * @param jwt the token in compact serialization
+   */
+  record Token(String jwt) implements Frame {
+    @Override
+    public String toString() {
+      return "Token[" + jwt.length() + " chars]";
+    }
+  }
+
+  /**
+   * The gateway accepted a TOKEN: the session now ends with this token (gateway → client).
+   *
+   * @param expiresAt epoch seconds of the accepted token's exp
+   */
+  record TokenAccepted(long expiresAt) implements Frame {}
 }

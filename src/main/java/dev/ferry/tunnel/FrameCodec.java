@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
  * ACK     02 u64 total-bytes-received
  * SESSION 03 utf-8 JSON object
  * NOTICE  04 u8 code, utf-8 message
+ * TOKEN   05 compact JWT (ASCII, 1 … 16 KiB)
+ * TOKEN_ACCEPTED 06 u64 exp (epoch seconds)
  * </pre>
  */
 public final class FrameCodec {
@@ -65,6 +67,15 @@ public final class FrameCodec {
         .writeBytes(text);
   }
 
+  public static ByteBuf token(ByteBufAllocator alloc, String jwt) {
+    byte[] bytes = jwt.getBytes(StandardCharsets.US_ASCII);
+    return alloc.buffer(1 + bytes.length).writeByte(FrameType.TOKEN.code()).writeBytes(bytes);
+  }
+
+  public static ByteBuf tokenAccepted(ByteBufAllocator alloc, long expiresAt) {
+    return alloc.buffer(9, 9).writeByte(FrameType.TOKEN_ACCEPTED.code()).writeLong(expiresAt);
+  }
+
   /** Encodes any frame; DATA payloads are taken over as in {@link #data}. */
   public static ByteBuf encode(ByteBufAllocator alloc, Frame frame) {
     if (frame instanceof Frame.Data d) {
@@ -77,6 +88,10 @@ public final class FrameCodec {
       return session(alloc, s);
     } else if (frame instanceof Frame.Notice n) {
       return notice(alloc, n.code(), n.message());
+    } else if (frame instanceof Frame.Token t) {
+      return token(alloc, t.jwt());
+    } else if (frame instanceof Frame.TokenAccepted a) {
+      return tokenAccepted(alloc, a.expiresAt());
     }
     throw new IllegalArgumentException("unknown frame " + frame);
   }
@@ -121,6 +136,10 @@ public final class FrameCodec {
         NoticeCode code = NoticeCode.of(message.getUnsignedByte(start + 1));
         String text = message.toString(start + 2, length - 2, StandardCharsets.UTF_8);
         return code == null ? null : new Frame.Notice(code, text);
+      case TOKEN:
+        return decodeToken(message, start, length);
+      case TOKEN_ACCEPTED:
+        return new Frame.TokenAccepted(readCounter(message, start, length, "TOKEN_ACCEPTED"));
       default:
         return null;
     }
@@ -135,6 +154,31 @@ public final class FrameCodec {
       throw new ProtocolException(what + " counter is negative");
     }
     return value;
+  }
+
+  /** Checked before anything parses it: bounded, and only the compact JWT alphabet. */
+  private static Frame.Token decodeToken(ByteBuf message, int start, int length) {
+    int size = length - 1;
+    if (size < 1) {
+      throw new ProtocolException("TOKEN frame without a token");
+    }
+    if (size > Protocol.MAX_TOKEN_SIZE) {
+      throw new ProtocolException("TOKEN larger than " + Protocol.MAX_TOKEN_SIZE + " bytes");
+    }
+    for (int i = start + 1; i < start + length; i++) {
+      int b = message.getUnsignedByte(i);
+      boolean ok =
+          (b >= 'A' && b <= 'Z')
+              || (b >= 'a' && b <= 'z')
+              || (b >= '0' && b <= '9')
+              || b == '-'
+              || b == '_'
+              || b == '.';
+      if (!ok) {
+        throw new ProtocolException("TOKEN frame is not a compact JWT");
+      }
+    }
+    return new Frame.Token(message.toString(start + 1, size, StandardCharsets.US_ASCII));
   }
 
   private static Frame.Session decodeSession(String json) {

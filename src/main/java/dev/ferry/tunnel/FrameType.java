@@ -6,7 +6,11 @@ public enum FrameType {
   EOF(0x01),
   ACK(0x02),
   SESSION(0x03),
-  NOTICE(0x04);
+  NOTICE(0x04),
+  /** Client → gateway: a fresh token for the running session (in-band re-authentication). */
+  TOKEN(0x05),
+  /** Gateway → client: the fresh token was accepted; carries its expiry. */
+  TOKEN_ACCEPTED(0x06);
 
   private final int code;
 

@@ -4,7 +4,7 @@ package dev.ferry.tunnel;
 public enum NoticeCode {
   /** The gateway is shutting down; the tunnel will be closed soon. */
   DRAINING(1),
-  /** The session's token expires soon; the client should re-authenticate (later issue). */
+  /** The session's token expires soon; the client should send a fresh one (TOKEN frame). */
   TOKEN_EXPIRING(2),
   /** The reason for the close that follows, in words meant for the user. */
   CLOSING(3);

@@ -22,6 +22,12 @@ public final class Protocol {
   /** Keepalive WebSocket pings, well inside load balancers' 60 s idle cuts. */
   public static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(25);
 
+  /**
+   * Largest token a TOKEN frame may carry: far above any real ID token (a few KiB), small enough
+   * that a client cannot make the gateway parse megabytes.
+   */
+  public static final int MAX_TOKEN_SIZE = 16 * 1024;
+
   /** Response header naming the session (also in the SESSION frame). */
   public static final String SESSION_HEADER = "Ferry-Session";
 

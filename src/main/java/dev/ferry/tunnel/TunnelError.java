@@ -9,6 +9,9 @@ package dev.ferry.tunnel;
 public enum TunnelError {
   UNAUTHENTICATED(401, 4401, "unauthenticated", 2, "authentication failed"),
   TOKEN_EXPIRED(401, 4401, "token-expired", 2, "token expired"),
+  TOKEN_INVALID(0, 4411, "token-invalid", 2, "fresh token refused"),
+  USER_CHANGED(0, 4412, "user-changed", 2, "fresh token is for another user"),
+  ACCESS_REVOKED(0, 4413, "access-revoked", 3, "access to the proxy was revoked"),
   ORIGIN_NOT_ALLOWED(403, 4403, "origin-not-allowed", 1, "origin not allowed"),
   PROXY_NOT_FOUND(404, 4404, "not-found", 3, "proxy unknown or not allowed"),
   LIMIT_REACHED(429, 4429, "limit-reached", 4, "limit reached"),
@@ -88,6 +91,10 @@ public enum TunnelError {
 
   /** Finds the error for a WebSocket close code, or null for a normal close. */
   public static TunnelError fromCloseCode(int code) {
+    if (code == TOKEN_EXPIRED.closeCode) {
+      // 4401 is shared with the 401 refusal; once a tunnel is open it only ever means expiry.
+      return TOKEN_EXPIRED;
+    }
     for (TunnelError e : values()) {
       if (e.closeCode == code && code != 0) {
         return e;

@@ -78,6 +78,8 @@ public final class GatewayFixture
   public void beforeAll(ExtensionContext context) throws Exception {
     oauth = new MockOAuth2Server();
     oauth.start(InetAddress.getByName("127.0.0.1"), 0);
+    // Its first answers are slow (cold start); a verifier's 5 s read timeout should not meet them.
+    warmProvider();
   }
 
   @Override
@@ -122,12 +124,45 @@ public final class GatewayFixture
     return verifierClock;
   }
 
+  /**
+   * Fetches the provider's discovery document and keys once with a generous timeout: on a loaded
+   * machine its first answers can outlast the verifier's 5 s read timeout, which a test with tokens
+   * of a few seconds cannot afford.
+   */
+  public void warmProvider() throws IOException, InterruptedException {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (String path : List.of("/.well-known/openid-configuration", "/jwks")) {
+      http.send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(issuer() + path))
+              .timeout(Duration.ofSeconds(60))
+              .build(),
+          java.net.http.HttpResponse.BodyHandlers.discarding());
+    }
+  }
+
   /** A valid ID token (1 h) for {@code email} in {@code groups}. */
   public String token(String email, String... groups) {
     Map<String, Object> claims = new HashMap<>();
     claims.put("email", email);
     claims.put("groups", List.of(groups));
     return token(ISSUER_ID, AUDIENCE, claims);
+  }
+
+  /**
+   * A valid ID token for {@code email} in {@code groups} that lives {@code lifetime} (whole
+   * seconds; its exp is truncated to the second, so it has between lifetime − 1 s and lifetime
+   * left).
+   */
+  public String token(String email, Duration lifetime, String... groups) {
+    Map<String, Object> claims = new HashMap<>();
+    claims.put("email", email);
+    claims.put("sub", "sub-" + email);
+    claims.put("groups", List.of(groups));
+    claims.put("aud", List.of(AUDIENCE));
+    // anyToken counts the duration's milliseconds as seconds (TOOLCHAIN.md).
+    return oauth
+        .anyToken(HttpUrl.get(issuer()), claims, Duration.ofMillis(lifetime.toSeconds()))
+        .serialize();
   }
 
   /** A token from issuer {@code issuerId} for {@code audience} with these claims (1 h). */
@@ -181,6 +216,8 @@ public final class GatewayFixture
       return this;
     }
 
+    private Duration clockSkew = VerifierOptions.MAX_CLOCK_SKEW;
+
     /** A proxy alice (and group dba) may reach, with {@link #relaxed()} limits. */
     public GatewayBuilder proxy(String name, TcpTarget target) {
       return proxy(name, target.address(), relaxed());
@@ -230,6 +267,12 @@ public final class GatewayFixture
       return this;
     }
 
+    /** The verifier's leeway on exp/nbf (default 60 s); short-token tests shrink it. */
+    public GatewayBuilder clockSkew(Duration skew) {
+      this.clockSkew = skew;
+      return this;
+    }
+
     public GatewayBuilder allowedOrigins(String... origins) {
       this.origins = List.of(origins);
       return this;
@@ -254,7 +297,7 @@ public final class GatewayFixture
     }
 
     public Running start() throws Exception {
-      return new Running(config());
+      return new Running(config(), clockSkew);
     }
   }
 
@@ -270,10 +313,11 @@ public final class GatewayFixture
     private TunnelConnector connector;
     private boolean stopped;
 
-    Running(GatewayConfig config) throws Exception {
+    Running(GatewayConfig config, Duration clockSkew) throws Exception {
       verifier =
           new OidcTokenVerifier(
-              config.issuers(), VerifierOptions.defaults().withClock(verifierClock));
+              config.issuers(),
+              VerifierOptions.defaults().withClock(verifierClock).withClockSkew(clockSkew));
       AuditLog audit = new AuditLog(Clock.systemUTC(), List.of(auditLines::add));
       server = new GatewayServer(config, 0, verifier, registry, audit, Clock.systemUTC());
       address = server.start();
@@ -283,6 +327,13 @@ public final class GatewayFixture
 
     public GatewayServer server() {
       return server;
+    }
+
+    /** Runs the verifier's discovery and first key fetch now (see {@link #warmProvider}). */
+    public Running warmUp() throws Exception {
+      warmProvider();
+      verifier.warmUp().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      return this;
     }
 
     public int port() {

@@ -67,6 +67,13 @@ class FrameCodecVectorsTest {
     }
 
     @Test
+    void token() {
+      assertThat(hex(FrameCodec.token(ALLOC, "a.b-c_9"))).isEqualTo("05612e622d635f39");
+      assertThat(hex(FrameCodec.tokenAccepted(ALLOC, 1_767_225_600L)))
+          .isEqualTo("06000000006955b900");
+    }
+
+    @Test
     void session() {
       String json =
           "{\"sessionId\":\"s1\",\"proxy\":\"p\",\"idleTimeoutMs\":0,\"maxDurationMs\":0,"
@@ -108,6 +115,15 @@ class FrameCodecVectorsTest {
     }
 
     @Test
+    void token() {
+      assertThat(decode("05 61 2e 62 2d 63 5f 39")).isEqualTo(new Frame.Token("a.b-c_9"));
+      assertThat(decode("06 00 00 00 00 69 55 b9 00"))
+          .isEqualTo(new Frame.TokenAccepted(1_767_225_600L));
+      // Logging a frame never shows the token.
+      assertThat(new Frame.Token("eyJsecret").toString()).doesNotContain("eyJ");
+    }
+
+    @Test
     void sessionRoundTrip() {
       Frame.Session s = new Frame.Session("abc", "orders-db", 1_800_000, 43_200_000, 1_767_225_600);
       ByteBuf encoded = FrameCodec.session(ALLOC, s);
@@ -138,10 +154,31 @@ class FrameCodecVectorsTest {
           "02 ff ff ff ff ff ff ff ff",
           "04",
           "03 7b",
-          "03 5b 5d"
+          "03 5b 5d",
+          "05",
+          "05 61 20 62",
+          "05 61 0a",
+          "06 00 00 00 00",
+          "06 80 00 00 00 00 00 00 00"
         })
     void refused(String hex) {
       assertThatThrownBy(() -> decode(hex)).isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
+    void oversizedToken() {
+      ByteBuf big = Unpooled.buffer(Protocol.MAX_TOKEN_SIZE + 2);
+      big.writeByte(5);
+      for (int i = 0; i <= Protocol.MAX_TOKEN_SIZE; i++) {
+        big.writeByte('a');
+      }
+      try {
+        assertThatThrownBy(() -> FrameCodec.decode(big))
+            .isInstanceOf(ProtocolException.class)
+            .hasMessageContaining("16384");
+      } finally {
+        big.release();
+      }
     }
 
     @Test

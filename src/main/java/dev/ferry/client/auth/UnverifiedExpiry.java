@@ -10,11 +10,11 @@ import java.util.Optional;
  * Reads a JWT's {@code exp} without checking its signature. Only for deciding when to fetch a new
  * token: the gateway does the verifying, so trusting an unverified exp here costs nothing.
  */
-final class UnverifiedExpiry {
+public final class UnverifiedExpiry {
 
   private UnverifiedExpiry() {}
 
-  static Optional<Instant> of(String token) {
+  public static Optional<Instant> of(String token) {
     try {
       Date exp = JWTParser.parse(token).getJWTClaimsSet().getExpirationTime();
       return Optional.ofNullable(exp).map(Date::toInstant);

@@ -2,6 +2,7 @@ package dev.ferry.client.forward;
 
 import dev.ferry.client.auth.TokenException;
 import dev.ferry.client.auth.TokenSource;
+import dev.ferry.client.tunnel.TokenRenewer;
 import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.client.tunnel.TunnelRefusedException;
@@ -358,6 +359,17 @@ public final class Forwarder implements AutoCloseable {
     }
     ForwardedConnection conn = new ForwardedConnection(l);
     conn.relay = tunnel.startRelay(local, conn);
+    conn.renewer =
+        new TokenRenewer(
+            local.eventLoop(),
+            tokens,
+            tokenThreads,
+            clock,
+            tunnel.channel().alloc(),
+            conn.relay::sendControl,
+            listener::warning,
+            proxy);
+    conn.renewer.start(tunnel.session().tokenExpiresAt());
     conn.counters.tunnel = tunnel;
     channels.add(tunnel.channel());
     local.closeFuture().addListener(f -> conn.maybeEnd());
@@ -368,6 +380,7 @@ public final class Forwarder implements AutoCloseable {
   private final class ForwardedConnection implements RelayListener {
     final Live counters;
     Relay relay;
+    TokenRenewer renewer;
     long up;
     long down;
     String reason;
@@ -393,6 +406,9 @@ public final class Forwarder implements AutoCloseable {
 
     @Override
     public void controlFrame(Frame frame) {
+      if (renewer != null && renewer.onFrame(frame)) {
+        return;
+      }
       if (frame instanceof Frame.Notice n) {
         listener.notice(n.message());
       }
@@ -443,6 +459,7 @@ public final class Forwarder implements AutoCloseable {
         return;
       }
       ended = true;
+      renewer.stop();
       active.decrementAndGet();
       reason("completed");
       log.debug("connection to {} ended: {}", proxy, reason);

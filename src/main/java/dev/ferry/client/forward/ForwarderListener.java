@@ -57,5 +57,13 @@ public interface ForwarderListener {
   /** The gateway said something for the user (draining, token expiring, why a tunnel closes). */
   default void notice(String message) {}
 
+  /**
+   * Something on this side the user should know, e.g. that no fresh token can be had so tunnels
+   * will end when the current one expires. By default shown like a {@link #notice}.
+   */
+  default void warning(String message) {
+    notice(message);
+  }
+
   ForwarderListener NONE = new ForwarderListener() {};
 }

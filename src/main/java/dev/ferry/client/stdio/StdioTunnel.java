@@ -2,6 +2,7 @@ package dev.ferry.client.stdio;
 
 import dev.ferry.client.auth.TokenException;
 import dev.ferry.client.auth.TokenSource;
+import dev.ferry.client.tunnel.TokenRenewer;
 import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.client.tunnel.TunnelRefusedException;
@@ -10,6 +11,7 @@ import dev.ferry.tunnel.FrameCodec;
 import dev.ferry.tunnel.Protocol;
 import dev.ferry.tunnel.ProtocolException;
 import dev.ferry.tunnel.TunnelError;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,8 +24,11 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -83,6 +88,23 @@ public final class StdioTunnel {
           0);
     }
     Session s = new Session(tunnel.channel(), out);
+    ExecutorService tokenThread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "ferry-token");
+              t.setDaemon(true);
+              return t;
+            });
+    s.renewer =
+        new TokenRenewer(
+            tunnel.channel().eventLoop(),
+            tokens,
+            tokenThread,
+            Clock.systemUTC(),
+            tunnel.channel().alloc(),
+            s::sendControl,
+            message -> log.warn("{}", message),
+            proxy);
     tunnel.channel().eventLoop().execute(() -> s.start(tunnel));
     Thread reader = new Thread(() -> s.readInput(in), "ferry-stdin");
     reader.setDaemon(true);
@@ -97,6 +119,7 @@ public final class StdioTunnel {
       r = new Result(TunnelError.INTERNAL, String.valueOf(e.getCause()), s.up.get(), s.down.get());
     }
     writer.join(5000);
+    tokenThread.shutdownNow();
     return r;
   }
 
@@ -132,6 +155,7 @@ public final class StdioTunnel {
     final AtomicLong up = new AtomicLong();
     final AtomicLong down = new AtomicLong();
     volatile boolean closing;
+    TokenRenewer renewer;
     TunnelError error;
     String detail;
     boolean gatewayEof;
@@ -149,7 +173,17 @@ public final class StdioTunnel {
       if (!ws.isActive()) {
         end();
       }
+      renewer.start(tunnel.session().tokenExpiresAt());
       ws.read();
+    }
+
+    /** Sends a control frame on the event loop, unless the tunnel is closing. */
+    void sendControl(ByteBuf frame) {
+      if (closing || !ws.isActive()) {
+        frame.release();
+        return;
+      }
+      ws.writeAndFlush(new BinaryWebSocketFrame(frame), ws.voidPromise());
     }
 
     // ---- event loop ----
@@ -201,6 +235,8 @@ public final class StdioTunnel {
       } else if (frame instanceof Frame.Eof) {
         gatewayEof = true;
         toOutput.add(EOF);
+      } else if (renewer.onFrame(frame)) {
+        return;
       } else if (frame instanceof Frame.Notice n) {
         log.info("gateway: {}", n.message());
       }
@@ -238,6 +274,7 @@ public final class StdioTunnel {
       }
       ended = true;
       closing = true;
+      renewer.stop();
       toOutput.add(END);
       if (error == null && !gatewayEof) {
         fail(TunnelError.GATEWAY_UNREACHABLE, "the gateway closed the tunnel");

@@ -12,6 +12,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.ferry.gateway.config.IssuerSettings;
 import java.net.http.HttpClient;
 import java.text.ParseException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +45,7 @@ public final class OidcTokenVerifier implements TokenVerifier {
   private final ExecutorService ownedExecutor;
   private final ClaimsCheck claimsCheck;
   private final DecisionCache cache;
+  private final Duration clockSkew;
 
   public OidcTokenVerifier(List<IssuerSettings> issuers) {
     this(issuers, VerifierOptions.defaults());
@@ -79,6 +81,12 @@ public final class OidcTokenVerifier implements TokenVerifier {
     }
     claimsCheck = new ClaimsCheck(options.clock(), options.clockSkew());
     cache = new DecisionCache(options.clock());
+    clockSkew = options.clockSkew();
+  }
+
+  @Override
+  public Duration clockSkew() {
+    return clockSkew;
   }
 
   @Override

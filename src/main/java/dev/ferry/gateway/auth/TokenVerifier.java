@@ -1,5 +1,6 @@
 package dev.ferry.gateway.auth;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /** Verifies the value of an {@code Authorization} header against the configured issuers. */
@@ -11,6 +12,15 @@ public interface TokenVerifier extends AutoCloseable {
    * (never blocks the caller). Fails with {@link AuthException} when the token is refused.
    */
   CompletableFuture<VerifiedIdentity> verify(String authorizationHeader);
+
+  /**
+   * The leeway granted on {@code exp}: a token counts as expired only this long after its exp. A
+   * session bound to its token ends at the same moment, so it never outlives what the verifier
+   * would still accept.
+   */
+  default Duration clockSkew() {
+    return Duration.ZERO;
+  }
 
   @Override
   void close();

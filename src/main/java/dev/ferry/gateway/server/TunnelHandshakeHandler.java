@@ -299,13 +299,14 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
     }
     TunnelSession session =
         new TunnelSession(
-            identity.user(),
+            identity,
             o.proxy,
             o.clientIp,
-            identity.expiresAt(),
             permit,
             gw.audit(),
             gw.metrics(),
+            gw.verifier(),
+            name -> gw.config().proxy(name),
             gw::removed);
     WebSocketServerHandshaker handshaker =
         new WebSocketServerHandshakerFactory(o.req.uri(), Protocol.SUBPROTOCOL, decoderConfig)

@@ -2,6 +2,8 @@ package dev.ferry.gateway.session;
 
 import dev.ferry.gateway.audit.AuditLog;
 import dev.ferry.gateway.audit.AuditRecord;
+import dev.ferry.gateway.auth.TokenVerifier;
+import dev.ferry.gateway.auth.VerifiedIdentity;
 import dev.ferry.gateway.config.ProxyConfig;
 import dev.ferry.gateway.config.Target;
 import dev.ferry.gateway.metrics.GatewayMetrics;
@@ -19,15 +21,18 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One established tunnel on the gateway: who, where to, how much, and why it ended. Owns the
- * session's timers (idle, maximum duration, token expiry) and decides how the relay ends.
- * Everything but {@link #id()} and the immutable fields runs on the session's event loop.
+ * session's timers (idle, maximum duration; token expiry and in-band re-authentication through its
+ * {@link TokenBinding}) and decides how the relay ends. Everything but {@link #id()} and the
+ * immutable fields runs on the session's event loop.
  */
 public final class TunnelSession implements RelayListener {
   private static final Logger log = LoggerFactory.getLogger(TunnelSession.class);
@@ -39,11 +44,14 @@ public final class TunnelSession implements RelayListener {
   public static final String CLIENT_CLOSED = "client-closed";
   public static final String CLIENT_GONE = "client-gone";
 
+  /** How long an ended session's upstream may take to accept what was queued for it. */
+  static final long UPSTREAM_CLOSE_GRACE_MS = 2000;
+
   private final String id;
   private final String user;
   private final ProxyConfig proxy;
   private final String clientIp;
-  private final Instant tokenExpiresAt;
+  private final TokenBinding token;
   private final SessionLimiter.Permit permit;
   private final AuditLog audit;
   private final GatewayMetrics metrics;
@@ -62,28 +70,36 @@ public final class TunnelSession implements RelayListener {
   private boolean ended;
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> durationTimer;
-  private ScheduledFuture<?> tokenTimer;
 
+  /**
+   * @param identity who opened the session, from the verified token
+   * @param verifier checks fresh tokens sent in-band
+   * @param currentProxy the proxy by name as the gateway's configuration has it now (empty when
+   *     gone); a fresh token is checked against it, so a changed rule applies at the next renewal
+   */
   public TunnelSession(
-      String user,
+      VerifiedIdentity identity,
       ProxyConfig proxy,
       String clientIp,
-      Instant tokenExpiresAt,
       SessionLimiter.Permit permit,
       AuditLog audit,
       GatewayMetrics metrics,
+      TokenVerifier verifier,
+      Function<String, Optional<ProxyConfig>> currentProxy,
       Consumer<TunnelSession> onEnded) {
     this.id = newId();
-    this.user = user;
+    this.user = identity.user();
     this.proxy = proxy;
     this.clientIp = clientIp;
-    this.tokenExpiresAt = tokenExpiresAt;
     this.permit = permit;
     this.audit = audit;
     this.metrics = metrics;
     this.upCounter = metrics.bytesUp(proxy.name());
     this.downCounter = metrics.bytesDown(proxy.name());
     this.onEnded = onEnded;
+    this.token =
+        new TokenBinding(
+            this, identity, new TokenBinding.Checks(verifier, currentProxy), audit.clock());
   }
 
   /** A random 128-bit id, base64url without padding. */
@@ -105,6 +121,16 @@ public final class TunnelSession implements RelayListener {
     return proxy;
   }
 
+  /**
+   * Who the session's current token says the caller is (groups included): the token that opened it,
+   * or the last fresh one accepted. Safe from any thread; a configuration change re-checks access
+   * with it ({@link dev.ferry.gateway.policy.AccessCheck}) and ends the session with {@link
+   * TunnelError#ACCESS_REVOKED} through {@link #expire}.
+   */
+  public VerifiedIdentity identity() {
+    return token.identity();
+  }
+
   public Target target() {
     return proxy.target();
   }
@@ -113,14 +139,17 @@ public final class TunnelSession implements RelayListener {
     return loop;
   }
 
-  /** The SESSION frame the client gets first. */
+  /**
+   * The SESSION frame the client gets first. Its token expiry is 0 when the session is not bound to
+   * its token ({@code endWithToken: false}), which tells the client not to renew in-band.
+   */
   public Frame.Session sessionFrame() {
     return new Frame.Session(
         id,
         proxy.name(),
         proxy.limits().idleTimeout().toMillis(),
         proxy.limits().maxDuration().toMillis(),
-        tokenExpiresAt == null ? 0 : tokenExpiresAt.getEpochSecond());
+        token.bound() ? token.expiresAt().getEpochSecond() : 0);
   }
 
   /**
@@ -153,14 +182,7 @@ public final class TunnelSession implements RelayListener {
               max.toNanos(),
               TimeUnit.NANOSECONDS);
     }
-    if (proxy.limits().endWithToken() && tokenExpiresAt != null) {
-      long ms = Duration.between(audit.clock().instant(), tokenExpiresAt).toMillis();
-      tokenTimer =
-          loop.schedule(
-              () -> expire(TunnelError.TOKEN_EXPIRED, "token expired"),
-              Math.max(0, ms),
-              TimeUnit.MILLISECONDS);
-    }
+    token.start(loop);
     relay.start();
   }
 
@@ -191,6 +213,38 @@ public final class TunnelSession implements RelayListener {
     setEnd(error.tag(), error.tag());
     relay.sendControl(FrameCodec.notice(relay.webSocket().alloc(), NoticeCode.CLOSING, why));
     relay.closeTunnel(error.closeCode(), why);
+    // The upstream closes once what was queued for it is written; an upstream that stopped
+    // reading (blocked writing to us, and we no longer read) would hold the session open for
+    // ever, without its session.end record.
+    loop.schedule(() -> relay.tcp().close(), UPSTREAM_CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /** The fresh token passed every check: tell the client until when the session now runs. */
+  void tokenAccepted(long expiresAtEpochSecond) {
+    relay.sendControl(FrameCodec.tokenAccepted(relay.webSocket().alloc(), expiresAtEpochSecond));
+  }
+
+  /** Prompts the client for a fresh token. */
+  void noticeTokenExpiring(String message) {
+    if (!relay.isTerminating()) {
+      relay.sendControl(
+          FrameCodec.notice(relay.webSocket().alloc(), NoticeCode.TOKEN_EXPIRING, message));
+    }
+  }
+
+  boolean terminating() {
+    return ended || relay.isTerminating();
+  }
+
+  void authFailure(String tag) {
+    metrics.authFailure(tag);
+  }
+
+  /** The client broke the rules of the protocol on purpose (e.g. a TOKEN flood). */
+  void abuse(String message) {
+    if (!relay.isTerminating()) {
+      protocolError(message);
+    }
   }
 
   /** Tells the client the gateway is shutting down; the tunnel keeps running until it must go. */
@@ -207,6 +261,13 @@ public final class TunnelSession implements RelayListener {
   }
 
   // ---- RelayListener ----
+
+  @Override
+  public void controlFrame(Frame frame) {
+    if (frame instanceof Frame.Token t) {
+      token.onToken(t);
+    }
+  }
 
   @Override
   public void bytesFromTcp(int bytes) {
@@ -266,7 +327,7 @@ public final class TunnelSession implements RelayListener {
     ended = true;
     cancel(idleTimer);
     cancel(durationTimer);
-    cancel(tokenTimer);
+    token.stop();
     permit.release();
     setEnd(CLIENT_GONE, CLIENT_GONE);
     metrics.sessionEnded(proxy.name(), endResult);
