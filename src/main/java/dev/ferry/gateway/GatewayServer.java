@@ -2,7 +2,11 @@ package dev.ferry.gateway;
 
 import dev.ferry.gateway.audit.AuditLog;
 import dev.ferry.gateway.auth.TokenVerifier;
+import dev.ferry.gateway.config.ConfigProblem;
+import dev.ferry.gateway.config.ConfigWatcher;
 import dev.ferry.gateway.config.GatewayConfig;
+import dev.ferry.gateway.config.ProxyConfig;
+import dev.ferry.gateway.config.RestartOnlySettings;
 import dev.ferry.gateway.server.GatewayChannelInitializer;
 import dev.ferry.gateway.server.GatewayContext;
 import dev.ferry.gateway.server.ServerTls;
@@ -21,6 +25,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -59,6 +64,7 @@ public final class GatewayServer {
   private EventLoopGroup workers;
   private Channel listener;
   private InetSocketAddress bound;
+  private ConfigWatcher watcher;
 
   /**
    * @param config validated configuration
@@ -146,6 +152,95 @@ public final class GatewayServer {
     return ssl != null ? "https" : "http";
   }
 
+  /** The config in use: the one started with, or the last one a reload applied. */
+  public GatewayConfig config() {
+    return context.config();
+  }
+
+  /**
+   * Applies a validated config to the running gateway at once: proxies appear, change or go for new
+   * tunnels; live sessions keep their proxy's target and limits, except that sessions whose proxy
+   * was removed end with {@code proxy-removed} and sessions whose user the allow rules no longer
+   * name end with {@code access-revoked}. Settings that need a restart (see {@link
+   * RestartOnlySettings}) keep their running values, each named in a warning.
+   *
+   * @return the keys that were kept for want of a restart
+   */
+  public synchronized List<String> reload(GatewayConfig next) {
+    RestartOnlySettings.Kept kept = RestartOnlySettings.keep(config, next);
+    for (String key : kept.keys()) {
+      log.warn("config reload: {} changed, but it only takes effect after a restart", key);
+    }
+    GatewayConfig before = context.config();
+    List<TunnelSession> ended = context.swap(kept.config());
+    context.metrics().configReload("ok");
+    log.info(
+        "config reloaded: {} proxies (added {}, removed {}, changed {}); {} sessions ended",
+        kept.config().proxies().size(),
+        names(kept.config(), before),
+        names(before, kept.config()),
+        changed(before, kept.config()),
+        ended.size());
+    return kept.keys();
+  }
+
+  /**
+   * Watches {@code file} (the file this gateway's config came from) and {@link #reload}s it when
+   * its content changes; an invalid file keeps the config in use, logs each problem as {@code
+   * FILE:LINE:COLUMN: message} and counts {@code ferry_config_reloads_total{result="invalid"}}.
+   * {@link #stop} ends the watching.
+   */
+  public synchronized void watchConfig(Path file, Duration interval) {
+    if (watcher != null) {
+      throw new IllegalStateException("already watching");
+    }
+    watcher =
+        ConfigWatcher.start(
+            file,
+            interval,
+            System.getenv(),
+            new ConfigWatcher.Listener() {
+              @Override
+              public void changed(GatewayConfig next) {
+                if (!draining()) {
+                  reload(next);
+                }
+              }
+
+              @Override
+              public void invalid(List<ConfigProblem> problems) {
+                for (ConfigProblem p : problems) {
+                  log.error("config reload: {}", p);
+                }
+                log.error(
+                    "config reload: {} is invalid ({} problems); keeping the config in use",
+                    file,
+                    problems.size());
+                context.metrics().configReload("invalid");
+              }
+            });
+  }
+
+  /** Looks at the watched config file now rather than at the next poll (SIGHUP). */
+  public synchronized void checkConfigNow() {
+    if (watcher != null) {
+      watcher.checkNow();
+    }
+  }
+
+  /** Names of proxies in {@code a} but not in {@code b}. */
+  private static List<String> names(GatewayConfig a, GatewayConfig b) {
+    return a.proxies().stream().map(ProxyConfig::name).filter(n -> b.proxy(n).isEmpty()).toList();
+  }
+
+  /** Names of proxies in both whose settings differ. */
+  private static List<String> changed(GatewayConfig before, GatewayConfig after) {
+    return after.proxies().stream()
+        .filter(p -> before.proxy(p.name()).map(old -> !old.equals(p)).orElse(false))
+        .map(ProxyConfig::name)
+        .toList();
+  }
+
   /** True from {@link #stop} on: /readyz says 503 and new tunnels are refused. */
   public boolean draining() {
     return context.draining();
@@ -167,6 +262,9 @@ public final class GatewayServer {
         return;
       }
       context.startDraining();
+      if (watcher != null) {
+        watcher.close();
+      }
     }
     long start = System.nanoTime();
     long end = start + deadline.toNanos();

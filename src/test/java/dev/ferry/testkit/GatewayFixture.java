@@ -153,6 +153,11 @@ public final class GatewayFixture
     return new GatewayBuilder();
   }
 
+  /** Starts a gateway with {@code config} as it is (for configs loaded from a file). */
+  public Running start(GatewayConfig config) throws Exception {
+    return new Running(config);
+  }
+
   /** Limits with no caps, long timeouts, a 5 s connect timeout, sessions not bound to tokens. */
   public static Limits relaxed() {
     return new Limits(

@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -41,6 +42,7 @@ public final class TunnelSession implements RelayListener {
 
   private final String id;
   private final String user;
+  private final Set<String> groups;
   private final ProxyConfig proxy;
   private final String clientIp;
   private final Instant tokenExpiresAt;
@@ -66,6 +68,7 @@ public final class TunnelSession implements RelayListener {
 
   public TunnelSession(
       String user,
+      Set<String> groups,
       ProxyConfig proxy,
       String clientIp,
       Instant tokenExpiresAt,
@@ -75,6 +78,7 @@ public final class TunnelSession implements RelayListener {
       Consumer<TunnelSession> onEnded) {
     this.id = newId();
     this.user = user;
+    this.groups = Set.copyOf(groups);
     this.proxy = proxy;
     this.clientIp = clientIp;
     this.tokenExpiresAt = tokenExpiresAt;
@@ -99,6 +103,11 @@ public final class TunnelSession implements RelayListener {
 
   public String user() {
     return user;
+  }
+
+  /** The groups of the token the session was opened with; access is re-checked against them. */
+  public Set<String> groups() {
+    return groups;
   }
 
   public ProxyConfig proxy() {
