@@ -8,6 +8,7 @@ import dev.ferry.tunnel.TunnelError;
 import io.netty.channel.unix.Errors;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
@@ -104,6 +105,18 @@ final class ConnectCommand implements Callable<Integer> {
         synchronized (err) {
           err.println("ferry: connection from 127.0.0.1:" + localPort + " refused: " + detail);
           err.flush();
+        }
+      }
+
+      @Override
+      public void connectionClosed(
+          int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
+        // Normal ends stay quiet; the rest (gateway lost, upstream reset, access revoked) say why.
+        if (!reason.equals("completed") && !reason.startsWith("client-closed")) {
+          synchronized (err) {
+            err.println("ferry: connection from 127.0.0.1:" + localPort + " ended: " + reason);
+            err.flush();
+          }
         }
       }
 

@@ -240,9 +240,12 @@ public final class TunnelSession implements RelayListener {
   @Override
   public void tcpClosed(Throwable cause) {
     setEnd(TunnelError.UPSTREAM_CLOSED.tag(), TunnelError.UPSTREAM_CLOSED.tag());
+    // A cause means the connection failed (reset by the target, say), not an orderly close.
     relay.closeTunnel(
         TunnelError.UPSTREAM_CLOSED.closeCode(),
-        "upstream " + proxy.target() + " closed the connection");
+        "upstream "
+            + proxy.target()
+            + (cause != null ? " reset the connection" : " closed the connection"));
   }
 
   @Override
