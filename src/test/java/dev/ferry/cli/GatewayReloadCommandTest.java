@@ -85,21 +85,6 @@ class GatewayReloadCommandTest {
     return r.body().contains("\"name\":\"" + name + "\"") ? 1 : 0;
   }
 
-  /**
-   * The in-process provider answers its first requests slowly while this JVM warms up; on a loaded
-   * machine the child gateway's 5 s discovery timeout then fails it for its 30 s cool-down.
-   */
-  static void warmUpIssuer() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    for (String path : List.of("/.well-known/openid-configuration", "/jwks")) {
-      http.send(
-          HttpRequest.newBuilder(URI.create(fx.issuer() + path))
-              .timeout(Duration.ofSeconds(60))
-              .build(),
-          HttpResponse.BodyHandlers.discarding());
-    }
-  }
-
   @Test
   void invalidFileLoggedWithLinesThenValidFileEndsRemovedProxysSession() throws Exception {
     TcpTarget echo = fx.target(TcpTarget.echo());
@@ -107,7 +92,7 @@ class GatewayReloadCommandTest {
     Path file = dir.resolve("gateway.yaml");
     Files.writeString(file, config(echo, proxy("gone", gone)));
     String token = fx.token(ALICE);
-    warmUpIssuer();
+    fx.warmUpIssuer();
     try (CliProcess gw =
         CliProcess.start(CliEnv.of(dir), "gateway", "--config", file.toString(), "--port", "0")) {
       int port = Integer.parseInt(gw.awaitLine(GatewayCommandTest.LISTENING, START).group(1));
