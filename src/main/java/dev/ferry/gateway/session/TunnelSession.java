@@ -202,6 +202,21 @@ public final class TunnelSession implements RelayListener {
     relay.closeTunnel(error.closeCode(), why);
   }
 
+  /**
+   * Closes both connections now, dropping whatever is still queued: the last step of a drain, for
+   * tunnels whose close did not complete in time (an upstream that no longer reads can hold a
+   * polite close open for ever). The end reason set before (draining) is what the audit records.
+   */
+  public void abort() {
+    if (!loop.inEventLoop()) {
+      loop.execute(this::abort);
+      return;
+    }
+    setEnd(TunnelError.DRAINING.tag(), TunnelError.DRAINING.tag());
+    relay.webSocket().close();
+    relay.tcp().close();
+  }
+
   /** Tells the client the gateway is shutting down; the tunnel keeps running until it must go. */
   public void noticeDraining() {
     if (!loop.inEventLoop()) {
