@@ -135,21 +135,21 @@ final class ConnectCommand implements Callable<Integer> {
       }
 
       @Override
-      public void notice(String message) {
-        synchronized (err) {
-          err.println("ferry: gateway says: " + message);
-          err.flush();
+      public void connectionClosed(
+          int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
+        // Normal ends stay quiet; the rest (gateway lost, upstream reset, access revoked) say why.
+        if (!reason.equals("completed") && !reason.startsWith("client-closed")) {
+          synchronized (err) {
+            err.println("ferry: connection from 127.0.0.1:" + localPort + " ended: " + reason);
+            err.flush();
+          }
         }
       }
 
       @Override
-      public void connectionClosed(
-          int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
-        if (reason.equals("completed") || reason.startsWith("client-closed")) {
-          return;
-        }
+      public void notice(String message) {
         synchronized (err) {
-          err.println("ferry: connection from 127.0.0.1:" + localPort + " ended: " + reason);
+          err.println("ferry: gateway says: " + message);
           err.flush();
         }
       }

@@ -8,6 +8,7 @@ import dev.ferry.gateway.config.ConfigException;
 import dev.ferry.gateway.config.ConfigLoader;
 import dev.ferry.gateway.config.ConfigProblem;
 import dev.ferry.gateway.config.ConfigSummary;
+import dev.ferry.gateway.config.ConfigWatcher;
 import dev.ferry.gateway.config.GatewayConfig;
 import dev.ferry.gateway.config.ServerSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -18,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -30,7 +32,11 @@ import picocli.CommandLine.Spec;
     name = "gateway",
     mixinStandardHelpOptions = true,
     subcommands = {GatewayCheckCommand.class},
-    description = "Run the gateway. SIGTERM stops accepting, drains and exits 0.")
+    description = {
+      "Run the gateway. SIGTERM stops accepting, drains and exits 0.",
+      "The config file is reloaded when its content changes (checked every 2 s, or at once on"
+          + " SIGHUP)."
+    })
 final class GatewayCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -96,6 +102,9 @@ final class GatewayCommand implements Callable<Integer> {
         err.println("ferry: not advertising on the LAN: " + advertiser.reason().orElse("unknown"));
         err.flush();
       }
+      // The file is polled for changes; SIGHUP asks for a look right away.
+      server.watchConfig(config, ConfigWatcher.DEFAULT_INTERVAL);
+      Signals.onHangup(server::checkConfigNow);
       Signals.onTermination(
           () -> {
             // Stop announcing while draining, in parallel: closing JmDNS takes up to 3 s and
@@ -122,7 +131,8 @@ final class GatewayCommand implements Callable<Integer> {
               + bound.getPort());
       out.flush();
       stopped.await();
-      server.awaitTermination();
+      // stop() keeps to its deadline; a loop still busy after it must not push the exit past 8 s.
+      server.awaitTermination(Duration.ofMillis(700));
     }
     return 0;
   }

@@ -29,6 +29,19 @@ final class Signals {
     }
   }
 
+  /**
+   * Runs {@code onHangup} on every SIGHUP (the gateway re-reads its config); does nothing where the
+   * runtime has no signal support.
+   */
+  @SuppressWarnings("restriction")
+  static void onHangup(Runnable onHangup) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> startDaemon(onHangup));
+    } catch (IllegalArgumentException | LinkageError e) {
+      // No SIGHUP here (Windows): the config file is still polled.
+    }
+  }
+
   private static void startDaemon(Runnable r) {
     Thread t = new Thread(r, "ferry-stop");
     t.setDaemon(true);

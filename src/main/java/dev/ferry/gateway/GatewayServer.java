@@ -2,7 +2,11 @@ package dev.ferry.gateway;
 
 import dev.ferry.gateway.audit.AuditLog;
 import dev.ferry.gateway.auth.TokenVerifier;
+import dev.ferry.gateway.config.ConfigProblem;
+import dev.ferry.gateway.config.ConfigWatcher;
 import dev.ferry.gateway.config.GatewayConfig;
+import dev.ferry.gateway.config.ProxyConfig;
+import dev.ferry.gateway.config.RestartOnlySettings;
 import dev.ferry.gateway.server.GatewayChannelInitializer;
 import dev.ferry.gateway.server.GatewayContext;
 import dev.ferry.gateway.server.ServerTls;
@@ -21,6 +25,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -59,6 +64,7 @@ public final class GatewayServer {
   private EventLoopGroup workers;
   private Channel listener;
   private InetSocketAddress bound;
+  private ConfigWatcher watcher;
 
   /**
    * @param config validated configuration
@@ -146,6 +152,95 @@ public final class GatewayServer {
     return ssl != null ? "https" : "http";
   }
 
+  /** The config in use: the one started with, or the last one a reload applied. */
+  public GatewayConfig config() {
+    return context.config();
+  }
+
+  /**
+   * Applies a validated config to the running gateway at once: proxies appear, change or go for new
+   * tunnels; live sessions keep their proxy's target and limits, except that sessions whose proxy
+   * was removed end with {@code proxy-removed} and sessions whose user the allow rules no longer
+   * name end with {@code access-revoked}. Settings that need a restart (see {@link
+   * RestartOnlySettings}) keep their running values, each named in a warning.
+   *
+   * @return the keys that were kept for want of a restart
+   */
+  public synchronized List<String> reload(GatewayConfig next) {
+    RestartOnlySettings.Kept kept = RestartOnlySettings.keep(config, next);
+    for (String key : kept.keys()) {
+      log.warn("config reload: {} changed, but it only takes effect after a restart", key);
+    }
+    GatewayConfig before = context.config();
+    List<TunnelSession> ended = context.swap(kept.config());
+    context.metrics().configReload("ok");
+    log.info(
+        "config reloaded: {} proxies (added {}, removed {}, changed {}); {} sessions ended",
+        kept.config().proxies().size(),
+        names(kept.config(), before),
+        names(before, kept.config()),
+        changed(before, kept.config()),
+        ended.size());
+    return kept.keys();
+  }
+
+  /**
+   * Watches {@code file} (the file this gateway's config came from) and {@link #reload}s it when
+   * its content changes; an invalid file keeps the config in use, logs each problem as {@code
+   * FILE:LINE:COLUMN: message} and counts {@code ferry_config_reloads_total{result="invalid"}}.
+   * {@link #stop} ends the watching.
+   */
+  public synchronized void watchConfig(Path file, Duration interval) {
+    if (watcher != null) {
+      throw new IllegalStateException("already watching");
+    }
+    watcher =
+        ConfigWatcher.start(
+            file,
+            interval,
+            System.getenv(),
+            new ConfigWatcher.Listener() {
+              @Override
+              public void changed(GatewayConfig next) {
+                if (!draining()) {
+                  reload(next);
+                }
+              }
+
+              @Override
+              public void invalid(List<ConfigProblem> problems) {
+                for (ConfigProblem p : problems) {
+                  log.error("config reload: {}", p);
+                }
+                log.error(
+                    "config reload: {} is invalid ({} problems); keeping the config in use",
+                    file,
+                    problems.size());
+                context.metrics().configReload("invalid");
+              }
+            });
+  }
+
+  /** Looks at the watched config file now rather than at the next poll (SIGHUP). */
+  public synchronized void checkConfigNow() {
+    if (watcher != null) {
+      watcher.checkNow();
+    }
+  }
+
+  /** Names of proxies in {@code a} but not in {@code b}. */
+  private static List<String> names(GatewayConfig a, GatewayConfig b) {
+    return a.proxies().stream().map(ProxyConfig::name).filter(n -> b.proxy(n).isEmpty()).toList();
+  }
+
+  /** Names of proxies in both whose settings differ. */
+  private static List<String> changed(GatewayConfig before, GatewayConfig after) {
+    return after.proxies().stream()
+        .filter(p -> before.proxy(p.name()).map(old -> !old.equals(p)).orElse(false))
+        .map(ProxyConfig::name)
+        .toList();
+  }
+
   /** True from {@link #stop} on: /readyz says 503 and new tunnels are refused. */
   public boolean draining() {
     return context.draining();
@@ -167,11 +262,15 @@ public final class GatewayServer {
         return;
       }
       context.startDraining();
+      if (watcher != null) {
+        watcher.close();
+      }
     }
     long start = System.nanoTime();
     long end = start + deadline.toNanos();
     // Room at the end for close frames, session.end records and the event loops' shutdown.
-    long margin = Math.min(Duration.ofMillis(1500).toNanos(), deadline.toNanos() / 3);
+    // Busy tunnels on a loaded machine need most of it: the close round, then the abort round.
+    long margin = Math.min(Duration.ofMillis(2500).toNanos(), deadline.toNanos() / 3);
     List<TunnelSession> live = List.copyOf(context.sessions());
     log.info("draining: {} live tunnels, deadline {} ms", live.size(), deadline.toMillis());
     live.forEach(TunnelSession::noticeDraining);
@@ -179,12 +278,37 @@ public final class GatewayServer {
       List<TunnelSession> left = List.copyOf(context.sessions());
       log.info("closing {} tunnels still open", left.size());
       left.forEach(s -> s.expire(TunnelError.DRAINING, "the gateway is shutting down"));
-      context.awaitNoSessions(end - margin / 3);
+      if (!context.awaitNoSessions(end - margin * 2 / 5)) {
+        // A close waits for queued bytes to reach the upstream; one that stopped reading would
+        // hold it past the deadline. Drop the rest, so session.end is still written in time.
+        List<TunnelSession> stuck = List.copyOf(context.sessions());
+        log.info(
+            "aborting {} tunnels whose close did not complete ({} ms into the drain)",
+            stuck.size(),
+            (System.nanoTime() - start) / 1_000_000);
+        stuck.forEach(TunnelSession::abort);
+        context.awaitNoSessions(end - margin / 10);
+      }
     }
     listener.close().await(100, TimeUnit.MILLISECONDS);
     long left = Math.max(0, end - System.nanoTime());
     boss.shutdownGracefully(0, left, TimeUnit.NANOSECONDS);
     workers.shutdownGracefully(0, left, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Waits at most {@code max} for the event loops to stop after {@link #stop}; the process can exit
+   * without them (their threads are daemons) when a loop is still busy past the drain deadline.
+   *
+   * @return true when they stopped
+   */
+  public boolean awaitTermination(Duration max) throws InterruptedException {
+    if (workers == null) {
+      return true;
+    }
+    long end = System.nanoTime() + max.toNanos();
+    return workers.terminationFuture().await(max.toMillis())
+        && boss.terminationFuture().await(Math.max(1, (end - System.nanoTime()) / 1_000_000));
   }
 
   /** Waits until the event loops stopped after {@link #stop}. */

@@ -22,6 +22,7 @@ public enum TunnelError {
   IDLE_TIMEOUT(0, 4408, "idle-timeout", 5, "idle timeout"),
   MAX_DURATION(0, 4409, "max-duration", 5, "maximum session duration reached"),
   UPSTREAM_CLOSED(0, 4510, "upstream-reset", 5, "upstream reset the connection"),
+  PROXY_REMOVED(0, 4410, "proxy-removed", 3, "the proxy was removed from the gateway's config"),
   PROTOCOL_ERROR(400, 4400, "protocol-error", 1, "protocol error"),
   BAD_REQUEST(400, 4400, "bad-request", 1, "bad request"),
   INTERNAL(500, 1011, "internal", 5, "internal gateway error");

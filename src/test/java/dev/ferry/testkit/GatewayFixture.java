@@ -119,6 +119,22 @@ public final class GatewayFixture
     return "http://127.0.0.1:" + oauth.baseUrl().port() + "/" + id;
   }
 
+  /**
+   * Fetches the issuer's discovery document and JWKS once. The in-process provider answers its
+   * first requests slowly while this JVM warms up; on a loaded machine a child gateway's 5 s
+   * discovery timeout can then fail, and its 30 s cool-down refuses every tunnel of the test.
+   */
+  public void warmUpIssuer() throws IOException, InterruptedException {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (String path : List.of("/.well-known/openid-configuration", "/jwks")) {
+      http.send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(issuer() + path))
+              .timeout(Duration.ofSeconds(60))
+              .build(),
+          java.net.http.HttpResponse.BodyHandlers.discarding());
+    }
+  }
+
   /** The clock the gateway's verifier checks exp/nbf with; reset after each test. */
   public TestClock verifierClock() {
     return verifierClock;
@@ -186,6 +202,11 @@ public final class GatewayFixture
 
   public GatewayBuilder gateway() {
     return new GatewayBuilder();
+  }
+
+  /** Starts a gateway with {@code config} as it is (for configs loaded from a file). */
+  public Running start(GatewayConfig config) throws Exception {
+    return new Running(config, VerifierOptions.MAX_CLOCK_SKEW);
   }
 
   /** Limits with no caps, long timeouts, a 5 s connect timeout, sessions not bound to tokens. */

@@ -277,7 +277,10 @@ public final class StdioTunnel {
       renewer.stop();
       toOutput.add(END);
       if (error == null && !gatewayEof) {
-        fail(TunnelError.GATEWAY_UNREACHABLE, "the gateway closed the tunnel");
+        // No close frame: the gateway died or the network dropped, not an orderly end.
+        fail(
+            TunnelError.GATEWAY_UNREACHABLE,
+            "connection to the gateway lost (it closed without ending the tunnel)");
       }
       result.complete(
           new Result(error, error == null ? "completed" : detail, up.get(), down.get()));

@@ -80,6 +80,12 @@ final class IssuerKeys {
   }
 
   /** JWKS fetches that reached the network so far (0 before discovery). */
+  /** True when the last JWKS fetch failed, so only the cached keys (if any) are known. */
+  boolean unreachable() {
+    RefetchGate current = gate;
+    return current != null && current.lastFetchFailed();
+  }
+
   int jwksFetches() {
     RefetchGate current = gate;
     return current == null ? 0 : current.fetches();

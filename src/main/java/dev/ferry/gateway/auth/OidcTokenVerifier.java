@@ -186,7 +186,18 @@ public final class OidcTokenVerifier implements TokenVerifier {
       throw new AuthException(
           AuthFailure.UNTRUSTED_ISSUER, "token issuer is not trusted: " + SafeText.of(iss));
     }
-    List<JWK> candidates = keysByIssuer.get(iss).candidates(header.getKeyID());
+    IssuerKeys keys = keysByIssuer.get(iss);
+    List<JWK> candidates = keys.candidates(header.getKeyID());
+    if (candidates.isEmpty() && keys.unreachable()) {
+      // Perhaps the issuer rotated to a key we could not fetch: say so, rather than "unknown".
+      throw new AuthException(
+          AuthFailure.ISSUER_UNAVAILABLE,
+          "cannot fetch the issuer's keys ("
+              + iss
+              + " unreachable); kid "
+              + SafeText.of(header.getKeyID())
+              + " is not among the cached keys");
+    }
     if (candidates.isEmpty()) {
       throw new AuthException(
           AuthFailure.UNKNOWN_KEY,

@@ -29,6 +29,7 @@ final class RefetchGate implements JWKSetSource<SecurityContext> {
   private final AtomicInteger fetches = new AtomicInteger();
   private long lastAttempt;
   private boolean attempted;
+  private volatile boolean lastFetchFailed;
 
   RefetchGate(JWKSetSource<SecurityContext> delegate, Clock clock, Duration cooldown) {
     this.delegate = delegate;
@@ -49,7 +50,22 @@ final class RefetchGate implements JWKSetSource<SecurityContext> {
       lastAttempt = now;
     }
     fetches.incrementAndGet();
-    return delegate.getJWKSet(refreshEvaluator, currentTime, context);
+    try {
+      JWKSet set = delegate.getJWKSet(refreshEvaluator, currentTime, context);
+      lastFetchFailed = false;
+      return set;
+    } catch (KeySourceException | RuntimeException e) {
+      lastFetchFailed = true;
+      throw e;
+    }
+  }
+
+  /**
+   * True when the last fetch that went through failed (the issuer is down or unreachable): the
+   * cached keys are all there is until a later fetch succeeds.
+   */
+  boolean lastFetchFailed() {
+    return lastFetchFailed;
   }
 
   /** How many fetches went through; for diagnostics and tests. */

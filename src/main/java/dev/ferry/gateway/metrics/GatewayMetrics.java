@@ -8,10 +8,11 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * The gateway's meters (DESIGN §4). Proxy labels are only ever configured proxy names (or "-"), so
@@ -22,14 +23,13 @@ public final class GatewayMetrics {
   public static final String NO_PROXY = "-";
 
   private final MeterRegistry registry;
-  private final Map<String, PerProxy> proxies;
+  private final Map<String, PerProxy> proxies = new ConcurrentHashMap<>();
   private final Timer setup;
+  private final AtomicLong lastReloadMillis = new AtomicLong(System.currentTimeMillis());
 
   public GatewayMetrics(MeterRegistry registry, List<ProxyConfig> configured) {
     this.registry = registry;
-    this.proxies =
-        configured.stream()
-            .collect(Collectors.toUnmodifiableMap(ProxyConfig::name, p -> new PerProxy(p.name())));
+    configured(configured);
     this.setup =
         Timer.builder("ferry.tunnel.setup")
             .description("time from tunnel request to 101 Switching Protocols")
@@ -37,6 +37,41 @@ public final class GatewayMetrics {
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(30))
             .register(registry);
+    Gauge.builder(
+            "ferry.config.last.reload.success.timestamp", lastReloadMillis, ms -> ms.get() / 1000.0)
+        .description("when the config in use was loaded (initial load or last good reload)")
+        .baseUnit("seconds")
+        .register(registry);
+    // Both results exist from the start, so that dashboards can rate() them before any reload.
+    for (String result : List.of("ok", "invalid")) {
+      reloads(result);
+    }
+  }
+
+  private Counter reloads(String result) {
+    return Counter.builder("ferry.config.reloads")
+        .description("config file reloads by result (ok, invalid)")
+        .tag("result", result)
+        .register(registry);
+  }
+
+  /**
+   * Adds the meters of proxies a reload brought in. Meters of removed proxies stay: their totals
+   * remain true, and the label set still only holds names that were configured at some point.
+   */
+  public void configured(List<ProxyConfig> configured) {
+    configured.forEach(p -> proxies.computeIfAbsent(p.name(), PerProxy::new));
+  }
+
+  /**
+   * A config reload was tried; {@code result} is "ok" or "invalid". The gauge {@code
+   * ferry_config_last_reload_success_timestamp_seconds} starts at the initial load.
+   */
+  public void configReload(String result) {
+    if ("ok".equals(result)) {
+      lastReloadMillis.set(System.currentTimeMillis());
+    }
+    reloads(result).increment();
   }
 
   public MeterRegistry registry() {

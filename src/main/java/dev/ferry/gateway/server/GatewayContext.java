@@ -4,17 +4,24 @@ import dev.ferry.gateway.audit.AuditLog;
 import dev.ferry.gateway.auth.TokenVerifier;
 import dev.ferry.gateway.config.GatewayConfig;
 import dev.ferry.gateway.metrics.GatewayMetrics;
+import dev.ferry.gateway.policy.ProxyPolicy;
 import dev.ferry.gateway.policy.SessionLimiter;
 import dev.ferry.gateway.session.TunnelSession;
+import dev.ferry.tunnel.TunnelError;
 import dev.ferry.tunnel.net.Transport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** What the gateway's handlers share: config, collaborators, live sessions, the draining flag. */
+/**
+ * What the gateway's handlers share: config, collaborators, live sessions, the draining flag. The
+ * config is swapped whole by a reload; a handler reads it once per decision.
+ */
 public final class GatewayContext {
-  private final GatewayConfig config;
+  private volatile GatewayConfig config;
   private final String version;
   private final TokenVerifier verifier;
   private final PrometheusMeterRegistry registry;
@@ -44,6 +51,52 @@ public final class GatewayContext {
 
   public GatewayConfig config() {
     return config;
+  }
+
+  /**
+   * Makes {@code next} the live config: new tunnels and /v1/proxies see it from now on, and every
+   * live session whose proxy is gone or whose user is no longer allowed is ended.
+   *
+   * @return the sessions that were told to end
+   */
+  public List<TunnelSession> swap(GatewayConfig next) {
+    metrics.configured(next.proxies());
+    config = next;
+    List<TunnelSession> ended = new ArrayList<>();
+    for (TunnelSession s : sessions.values()) {
+      // A session not yet started is still in its handshake task, which re-checks after start.
+      if (s.eventLoop() != null && endIfNoLongerAllowed(s)) {
+        ended.add(s);
+      }
+    }
+    return ended;
+  }
+
+  /**
+   * Ends {@code s} with {@code proxy-removed} or {@code access-revoked} when the live config no
+   * longer has its proxy or no longer lets its user (with the session's groups) in.
+   *
+   * @return true when the session was told to end
+   */
+  public boolean endIfNoLongerAllowed(TunnelSession s) {
+    String proxy = s.proxy().name();
+    switch (ProxyPolicy.check(config, proxy, s.user(), s.groups())) {
+      case NO_PROXY -> {
+        s.expire(
+            TunnelError.PROXY_REMOVED,
+            "proxy " + proxy + " was removed from the gateway's configuration");
+        return true;
+      }
+      case NOT_ALLOWED -> {
+        s.expire(
+            TunnelError.ACCESS_REVOKED,
+            "access to proxy " + proxy + " was revoked for " + s.user());
+        return true;
+      }
+      default -> {
+        return false;
+      }
+    }
   }
 
   public String version() {

@@ -6,6 +6,7 @@ import dev.ferry.gateway.auth.VerifiedIdentity;
 import dev.ferry.gateway.config.IssuerSettings;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.gateway.config.ProxyConfig;
+import dev.ferry.gateway.policy.ProxyPolicy;
 import dev.ferry.tunnel.Protocol;
 import dev.ferry.tunnel.TunnelError;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -156,7 +157,7 @@ public final class HttpRouteHandler extends SimpleChannelInboundHandler<FullHttp
     new TreeSet<>(id.groups()).forEach(groups::add);
     ArrayNode list = node.putArray("proxies");
     for (ProxyConfig p : gw.config().proxies()) {
-      if (!p.allow().allows(id.user(), id.groups())) {
+      if (!ProxyPolicy.allows(p, id.user(), id.groups())) {
         continue;
       }
       ObjectNode n = list.addObject();

@@ -5,6 +5,7 @@ import dev.ferry.gateway.auth.VerifiedIdentity;
 import dev.ferry.gateway.config.ProxyConfig;
 import dev.ferry.gateway.config.Target;
 import dev.ferry.gateway.metrics.GatewayMetrics;
+import dev.ferry.gateway.policy.ProxyPolicy;
 import dev.ferry.gateway.policy.SessionLimiter;
 import dev.ferry.gateway.session.TunnelSession;
 import dev.ferry.tunnel.FrameCodec;
@@ -174,7 +175,7 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
         PROXY_NAME.matcher(o.proxyName).matches()
             ? gw.config().proxy(o.proxyName).orElse(null)
             : null;
-    if (proxy == null || !proxy.allow().allows(identity.user(), identity.groups())) {
+    if (proxy == null || !ProxyPolicy.allows(proxy, identity.user(), identity.groups())) {
       // One answer for both, so that callers cannot learn which proxies exist.
       o.refuse(
           TunnelError.PROXY_NOT_FOUND,
@@ -348,6 +349,8 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
         client.voidPromise());
     gw.added(session);
     session.start(new Relay(client, upstream, session, false));
+    // A reload between the policy check and gw.added would have missed this session.
+    gw.endIfNoLongerAllowed(session);
     client.pipeline().remove(hold);
     client.flush();
     upgraded.addListener(

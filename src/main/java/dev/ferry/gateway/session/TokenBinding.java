@@ -4,7 +4,7 @@ import dev.ferry.gateway.auth.AuthException;
 import dev.ferry.gateway.auth.TokenVerifier;
 import dev.ferry.gateway.auth.VerifiedIdentity;
 import dev.ferry.gateway.config.ProxyConfig;
-import dev.ferry.gateway.policy.AccessCheck;
+import dev.ferry.gateway.policy.ProxyPolicy;
 import dev.ferry.tunnel.Frame;
 import dev.ferry.tunnel.TunnelError;
 import io.netty.channel.EventLoop;
@@ -180,14 +180,15 @@ final class TokenBinding {
       return;
     }
     String proxy = session.proxy().name();
-    AccessCheck.Verdict verdict =
-        AccessCheck.check(checks.currentProxy().apply(proxy), fresh.user(), fresh.groups());
-    if (verdict != AccessCheck.Verdict.ALLOWED) {
+    Optional<ProxyConfig> current = checks.currentProxy().apply(proxy);
+    if (current.isEmpty()) {
+      session.expire(TunnelError.PROXY_REMOVED, "proxy " + proxy + " was removed");
+      return;
+    }
+    if (!ProxyPolicy.allows(current.get(), fresh.user(), fresh.groups())) {
       session.expire(
           TunnelError.ACCESS_REVOKED,
-          verdict == AccessCheck.Verdict.PROXY_REMOVED
-              ? "proxy " + proxy + " was removed"
-              : "access to proxy " + proxy + " was revoked for " + fresh.user());
+          "access to proxy " + proxy + " was revoked for " + fresh.user());
       return;
     }
     identity = fresh;

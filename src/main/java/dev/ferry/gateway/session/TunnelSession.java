@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -117,6 +118,14 @@ public final class TunnelSession implements RelayListener {
     return user;
   }
 
+  /**
+   * The groups of the session's current token (the one that opened it, or the latest accepted
+   * in-band); a reloaded config's access rules are re-checked against them.
+   */
+  public Set<String> groups() {
+    return identity().groups();
+  }
+
   public ProxyConfig proxy() {
     return proxy;
   }
@@ -124,7 +133,7 @@ public final class TunnelSession implements RelayListener {
   /**
    * Who the session's current token says the caller is (groups included): the token that opened it,
    * or the last fresh one accepted. Safe from any thread; a configuration change re-checks access
-   * with it ({@link dev.ferry.gateway.policy.AccessCheck}) and ends the session with {@link
+   * with it ({@link dev.ferry.gateway.policy.ProxyPolicy}) and ends the session with {@link
    * TunnelError#ACCESS_REVOKED} through {@link #expire}.
    */
   public VerifiedIdentity identity() {
@@ -247,6 +256,21 @@ public final class TunnelSession implements RelayListener {
     }
   }
 
+  /**
+   * Closes both connections now, dropping whatever is still queued: the last step of a drain, for
+   * tunnels whose close did not complete in time (an upstream that no longer reads can hold a
+   * polite close open for ever). The end reason set before (draining) is what the audit records.
+   */
+  public void abort() {
+    if (!loop.inEventLoop()) {
+      loop.execute(this::abort);
+      return;
+    }
+    setEnd(TunnelError.DRAINING.tag(), TunnelError.DRAINING.tag());
+    relay.webSocket().close();
+    relay.tcp().close();
+  }
+
   /** Tells the client the gateway is shutting down; the tunnel keeps running until it must go. */
   public void noticeDraining() {
     if (!loop.inEventLoop()) {
@@ -292,9 +316,12 @@ public final class TunnelSession implements RelayListener {
   @Override
   public void tcpClosed(Throwable cause) {
     setEnd(TunnelError.UPSTREAM_CLOSED.tag(), TunnelError.UPSTREAM_CLOSED.tag());
+    // A cause means the connection failed (reset by the target, say), not an orderly close.
     relay.closeTunnel(
         TunnelError.UPSTREAM_CLOSED.closeCode(),
-        "upstream " + proxy.target() + " closed the connection");
+        "upstream "
+            + proxy.target()
+            + (cause != null ? " reset the connection" : " closed the connection"));
   }
 
   @Override
