@@ -108,6 +108,14 @@ final class ConnectCommand implements Callable<Integer> {
       }
 
       @Override
+      public void resumeFailed(int localPort, String detail) {
+        synchronized (err) {
+          err.println("ferry: connection from 127.0.0.1:" + localPort + " closed: " + detail);
+          err.flush();
+        }
+      }
+
+      @Override
       public void notice(String message) {
         synchronized (err) {
           err.println("ferry: gateway says: " + message);

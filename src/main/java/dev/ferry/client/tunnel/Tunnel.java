@@ -16,6 +16,9 @@ public final class Tunnel {
   private final Frame.Session session;
   final AtomicLong rttNanos = new AtomicLong(-1);
 
+  /** On a resumed tunnel, the DATA bytes the gateway had received; -1 on a new one. */
+  long peerReceived = -1;
+
   Tunnel(Channel channel, Frame.Session session) {
     this.channel = channel;
     this.session = session;
@@ -40,13 +43,45 @@ public final class Tunnel {
    * the relay starts there (right away when called on it).
    */
   public Relay startRelay(Channel tcp, RelayListener listener) {
-    Relay relay = new Relay(channel, tcp, listener, true);
+    return startRelay(tcp, listener, false);
+  }
+
+  /**
+   * Like {@link #startRelay(Channel, RelayListener)}; with {@code resumable} (and a gateway that
+   * offers a resume window) the relay survives a dropped WebSocket: the listener then gets {@link
+   * RelayListener#tunnelLost} and must resume it ({@link #resumeRelay}) or close it.
+   */
+  public Relay startRelay(Channel tcp, RelayListener listener, boolean resumable) {
+    Relay relay =
+        new Relay(channel, tcp, listener, true, resumable && session.resumeWindowMs() > 0);
     if (channel.eventLoop().inEventLoop()) {
       begin(relay);
     } else {
       channel.eventLoop().execute(() -> begin(relay));
     }
     return relay;
+  }
+
+  /** On a resumed tunnel, the DATA bytes the gateway had received; -1 on a new one. */
+  public long peerReceived() {
+    return peerReceived;
+  }
+
+  /**
+   * Continues {@code relay} (which lost its WebSocket) on this resumed tunnel. Call on the relay's
+   * event loop, which must be this tunnel's. Returns false, closing this tunnel, when the gateway's
+   * count does not fit what the relay still holds.
+   */
+  public boolean resumeRelay(Relay relay) {
+    if (peerReceived < 0 || !relay.canResumeFrom(peerReceived)) {
+      channel.close();
+      return false;
+    }
+    relay.attach(channel, peerReceived);
+    if (channel.pipeline().get(ClientHandshakeHandler.class) != null) {
+      channel.pipeline().remove(ClientHandshakeHandler.class);
+    }
+    return true;
   }
 
   private void begin(Relay relay) {

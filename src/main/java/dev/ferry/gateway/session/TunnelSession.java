@@ -13,6 +13,7 @@ import dev.ferry.tunnel.TunnelError;
 import dev.ferry.tunnel.relay.Relay;
 import dev.ferry.tunnel.relay.RelayListener;
 import io.micrometer.core.instrument.Counter;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
@@ -39,6 +40,9 @@ public final class TunnelSession implements RelayListener {
   public static final String CLIENT_CLOSED = "client-closed";
   public static final String CLIENT_GONE = "client-gone";
 
+  /** End reason when the client did not resume a dropped WebSocket within the resume window. */
+  public static final String RESUME_TIMEOUT = "resume-timeout";
+
   private final String id;
   private final String user;
   private final ProxyConfig proxy;
@@ -63,6 +67,9 @@ public final class TunnelSession implements RelayListener {
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> durationTimer;
   private ScheduledFuture<?> tokenTimer;
+  private ScheduledFuture<?> resumeTimer;
+  private String ownerIssuer;
+  private String ownerSubject;
 
   public TunnelSession(
       String user,
@@ -113,6 +120,73 @@ public final class TunnelSession implements RelayListener {
     return loop;
   }
 
+  /** Records who opened the session (issuer and subject), the only caller who may resume it. */
+  public void owner(String issuer, String subject) {
+    this.ownerIssuer = issuer;
+    this.ownerSubject = subject;
+  }
+
+  /** Whether a caller with this verified issuer, subject and user is the session's owner. */
+  public boolean ownedBy(String issuer, String subject, String user) {
+    return java.util.Objects.equals(ownerIssuer, issuer)
+        && java.util.Objects.equals(ownerSubject, subject)
+        && this.user.equals(user);
+  }
+
+  /** How long the session waits for a resume after its WebSocket dropped; zero: it does not. */
+  public Duration resumeWindow() {
+    return proxy.limits().resumeWindow();
+  }
+
+  /** Whether the relay keeps what it sends so that a dropped WebSocket can be resumed. */
+  public boolean resumable() {
+    return !resumeWindow().isZero();
+  }
+
+  /**
+   * Prepares a resume (on the session's loop): the current WebSocket, if the gateway still thinks
+   * it alive, is dropped. Returns the DATA bytes received from the client so far (stable until the
+   * new WebSocket is attached), or -1 when the session cannot continue from {@code clientReceived}.
+   */
+  public long prepareResume(long clientReceived) {
+    assert loop.inEventLoop();
+    if (ended || !resumable() || !relay.canResumeFrom(clientReceived)) {
+      return -1;
+    }
+    if (!relay.isDetached()) {
+      relay.detach();
+      tunnelLost();
+    }
+    return relay.receivedBytes();
+  }
+
+  /**
+   * Continues the session on {@code webSocket} (upgraded, on this session's loop, SESSION already
+   * written) after {@link #prepareResume} said yes. Timers and counters carry on.
+   */
+  public void resume(Channel webSocket, long clientReceived) {
+    assert loop.inEventLoop();
+    if (ended || relay.isTerminating() || !relay.canResumeFrom(clientReceived)) {
+      webSocket.close();
+      return;
+    }
+    cancel(resumeTimer);
+    resumeTimer = null;
+    relay.attach(webSocket, clientReceived);
+    webSocket.closeFuture().addListener(f -> maybeEnd());
+    metrics.resume(proxy.name(), "ok");
+    log.debug("session {} resumed (#{})", id, relay.resumes());
+  }
+
+  /** Replay-buffer figures of the relay, for tests and diagnostics. */
+  public long replayPeak() {
+    return relay == null ? 0 : relay.replayPeak();
+  }
+
+  public int resumes() {
+    return relay == null ? 0 : relay.resumes();
+  }
+
   /** The SESSION frame the client gets first. */
   public Frame.Session sessionFrame() {
     return new Frame.Session(
@@ -120,7 +194,8 @@ public final class TunnelSession implements RelayListener {
         proxy.name(),
         proxy.limits().idleTimeout().toMillis(),
         proxy.limits().maxDuration().toMillis(),
-        tokenExpiresAt == null ? 0 : tokenExpiresAt.getEpochSecond());
+        tokenExpiresAt == null ? 0 : tokenExpiresAt.getEpochSecond(),
+        resumeWindow().toMillis());
   }
 
   /**
@@ -223,6 +298,23 @@ public final class TunnelSession implements RelayListener {
   }
 
   @Override
+  public void tunnelLost() {
+    // The upstream stays connected (the relay stopped reading it) until a resume or the window.
+    cancel(resumeTimer);
+    resumeTimer =
+        loop.schedule(
+            () -> {
+              if (!ended && relay.isDetached() && !relay.isTerminating()) {
+                setEnd(RESUME_TIMEOUT, RESUME_TIMEOUT);
+                metrics.resume(proxy.name(), "timeout");
+                relay.closeTunnel(1001, "not resumed within the resume window");
+              }
+            },
+            resumeWindow().toNanos(),
+            TimeUnit.NANOSECONDS);
+  }
+
+  @Override
   public void bothDirectionsDone() {
     setEnd(COMPLETED, "ok");
     relay.closeTunnel(1000, "both directions finished");
@@ -267,6 +359,7 @@ public final class TunnelSession implements RelayListener {
     cancel(idleTimer);
     cancel(durationTimer);
     cancel(tokenTimer);
+    cancel(resumeTimer);
     permit.release();
     setEnd(CLIENT_GONE, CLIENT_GONE);
     metrics.sessionEnded(proxy.name(), endResult);
