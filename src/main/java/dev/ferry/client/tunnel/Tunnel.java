@@ -4,6 +4,8 @@ import dev.ferry.tunnel.Frame;
 import dev.ferry.tunnel.relay.Relay;
 import dev.ferry.tunnel.relay.RelayListener;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -92,8 +94,17 @@ public final class Tunnel {
     }
   }
 
-  /** Closes the WebSocket without a close frame (for tunnels never relayed). */
+  /**
+   * Closes the WebSocket (for tunnels never relayed) with a close frame, so that the gateway ends
+   * the session at once instead of holding it for a resume.
+   */
   public void close() {
-    channel.close();
+    if (channel.isActive()) {
+      channel
+          .writeAndFlush(new CloseWebSocketFrame(1001, "client closed"))
+          .addListener(ChannelFutureListener.CLOSE);
+    } else {
+      channel.close();
+    }
   }
 }
