@@ -1,6 +1,7 @@
 package dev.ferry.client.forward;
 
 import dev.ferry.testkit.GatewayFixture;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,6 +14,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ResumeBulkTest {
   @RegisterExtension static final GatewayFixture fx = ResumeTest.fx;
+
+  @BeforeAll
+  static void warmUpProvider() throws Exception {
+    ResumeTest.warmUpProvider();
+  }
 
   @Test
   @Timeout(900)

@@ -24,6 +24,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -36,6 +40,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,6 +52,23 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ResumeTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
+
+  /**
+   * The in-process provider's first answers can take longer than the gateway's 5 s discovery
+   * timeout on a loaded machine (seen here: the first test of this class refused as "issuer
+   * unavailable"); ask it once, patiently, before any gateway does.
+   */
+  @BeforeAll
+  static void warmUpProvider() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    for (String path : List.of("/.well-known/openid-configuration", "/jwks")) {
+      http.send(
+          HttpRequest.newBuilder(URI.create(fx.issuer() + path))
+              .timeout(Duration.ofSeconds(60))
+              .build(),
+          HttpResponse.BodyHandlers.discarding());
+    }
+  }
 
   /** Records what a forwarder reports. */
   static final class Recorder implements ForwarderListener {
