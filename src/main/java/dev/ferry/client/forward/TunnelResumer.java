@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -100,15 +101,23 @@ final class TunnelResumer {
     }
     attempts++;
     long received = relay.receivedBytes();
-    CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return tokens.token();
-              } catch (TokenException e) {
-                throw new CompletionException(e);
-              }
-            },
-            tokenThreads)
+    CompletableFuture<String> fresh;
+    try {
+      fresh =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return tokens.token();
+                } catch (TokenException e) {
+                  throw new CompletionException(e);
+                }
+              },
+              tokenThreads);
+    } catch (RejectedExecutionException closing) {
+      fail("the forwarder is closing");
+      return;
+    }
+    fresh
         .thenCompose(
             token ->
                 connector
