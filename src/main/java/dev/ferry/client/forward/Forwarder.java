@@ -455,6 +455,14 @@ public final class Forwarder implements AutoCloseable {
   /** Stops listening and closes every connection and tunnel. */
   @Override
   public void close() {
+    // Close frames first: a gateway that only saw the connections drop would hold the sessions
+    // for a resume until its window ends.
+    for (Live l : live.values()) {
+      Relay r = l.relay;
+      if (r != null) {
+        r.tcp().eventLoop().execute(() -> r.closeTunnel(1001, "the forwarder was closed"));
+      }
+    }
     channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     tokenThreads.shutdownNow();
   }

@@ -347,7 +347,8 @@ class ResumeTest {
   @Timeout(120)
   @DisplayName("no ACKs come back: the replay buffer stops at its cap and the sender waits")
   void replayBufferIsBounded() throws Exception {
-    long size = 3L * Relay.REPLAY_CAP;
+    // Far more than the cap plus what socket buffers hold, so the writer must block.
+    long size = 8L * Relay.REPLAY_CAP;
     TcpTarget target = fx.target(TcpTarget.digestAfterEof());
     GatewayFixture.Running gw = fx.gateway().proxy("digest", target).start();
     CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
