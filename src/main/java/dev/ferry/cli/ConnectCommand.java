@@ -135,6 +135,14 @@ final class ConnectCommand implements Callable<Integer> {
       }
 
       @Override
+      public void resumeFailed(int localPort, String detail) {
+        synchronized (err) {
+          err.println("ferry: connection from 127.0.0.1:" + localPort + " closed: " + detail);
+          err.flush();
+        }
+      }
+
+      @Override
       public void connectionClosed(
           int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
         // Normal ends stay quiet; the rest (gateway lost, upstream reset, access revoked) say why.

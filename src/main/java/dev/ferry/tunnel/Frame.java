@@ -25,10 +25,28 @@ public sealed interface Frame {
    * @param idleTimeoutMs idle timeout (0 = none)
    * @param maxDurationMs maximum duration (0 = none)
    * @param tokenExpiresAt epoch seconds when the presented token expires (0 = unknown)
+   * @param resumeWindowMs how long the gateway keeps the session for a resume after its WebSocket
+   *     dropped (0 = the session cannot be resumed)
    */
   record Session(
-      String sessionId, String proxy, long idleTimeoutMs, long maxDurationMs, long tokenExpiresAt)
-      implements Frame {}
+      String sessionId,
+      String proxy,
+      long idleTimeoutMs,
+      long maxDurationMs,
+      long tokenExpiresAt,
+      long resumeWindowMs)
+      implements Frame {
+
+    /** A session that cannot be resumed. */
+    public Session(
+        String sessionId,
+        String proxy,
+        long idleTimeoutMs,
+        long maxDurationMs,
+        long tokenExpiresAt) {
+      this(sessionId, proxy, idleTimeoutMs, maxDurationMs, tokenExpiresAt, 0);
+    }
+  }
 
   /** Something the user should know: draining, token expiring, why the tunnel closes. */
   record Notice(NoticeCode code, String message) implements Frame {}

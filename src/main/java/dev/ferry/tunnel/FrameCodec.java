@@ -54,6 +54,9 @@ public final class FrameCodec {
     node.put("idleTimeoutMs", s.idleTimeoutMs());
     node.put("maxDurationMs", s.maxDurationMs());
     node.put("tokenExpiresAt", s.tokenExpiresAt());
+    if (s.resumeWindowMs() > 0) {
+      node.put("resumeWindowMs", s.resumeWindowMs());
+    }
     byte[] json = node.toString().getBytes(StandardCharsets.UTF_8);
     return alloc.buffer(1 + json.length).writeByte(FrameType.SESSION.code()).writeBytes(json);
   }
@@ -192,7 +195,8 @@ public final class FrameCodec {
           node.path("proxy").asText(""),
           node.path("idleTimeoutMs").asLong(0),
           node.path("maxDurationMs").asLong(0),
-          node.path("tokenExpiresAt").asLong(0));
+          node.path("tokenExpiresAt").asLong(0),
+          node.path("resumeWindowMs").asLong(0));
     } catch (IOException e) {
       throw new ProtocolException("SESSION frame is not valid JSON: " + e.getMessage());
     }

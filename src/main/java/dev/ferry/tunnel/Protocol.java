@@ -31,5 +31,14 @@ public final class Protocol {
   /** Response header naming the session (also in the SESSION frame). */
   public static final String SESSION_HEADER = "Ferry-Session";
 
+  /** Request header of a resume: the id of the session to continue. */
+  public static final String RESUME_HEADER = "Ferry-Resume";
+
+  /**
+   * On a resume request, the DATA bytes the client received so far; on its 101 answer, the DATA
+   * bytes the gateway received so far. Each side resends what follows the other's count.
+   */
+  public static final String RECEIVED_HEADER = "Ferry-Received";
+
   private Protocol() {}
 }

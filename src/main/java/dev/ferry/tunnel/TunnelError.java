@@ -25,7 +25,14 @@ public enum TunnelError {
   PROXY_REMOVED(0, 4410, "proxy-removed", 3, "the proxy was removed from the gateway's config"),
   PROTOCOL_ERROR(400, 4400, "protocol-error", 1, "protocol error"),
   BAD_REQUEST(400, 4400, "bad-request", 1, "bad request"),
-  INTERNAL(500, 1011, "internal", 5, "internal gateway error");
+  INTERNAL(500, 1011, "internal", 5, "internal gateway error"),
+  /**
+   * A resume named a session that is unknown, has ended or belongs to someone else: one answer for
+   * all three, so that session ids cannot be probed.
+   */
+  SESSION_NOT_FOUND(404, 0, "session-not-found", 3, "session unknown, ended or not yours"),
+  /** The WebSocket under a tunnel dropped and could not be resumed within the resume window. */
+  RESUME_TIMEOUT(0, 0, "resume-timeout", 5, "the tunnel could not be resumed in time");
 
   private final int httpStatus;
   private final int closeCode;

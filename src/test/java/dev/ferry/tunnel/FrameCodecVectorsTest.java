@@ -83,6 +83,17 @@ class FrameCodecVectorsTest {
       assertThat(hex(FrameCodec.session(ALLOC, new Frame.Session("s1", "p", 0, 0, 0))))
           .isEqualTo(expected);
     }
+
+    @Test
+    void resumableSession() {
+      String json =
+          "{\"sessionId\":\"s1\",\"proxy\":\"p\",\"idleTimeoutMs\":0,\"maxDurationMs\":0,"
+              + "\"tokenExpiresAt\":0,\"resumeWindowMs\":60000}";
+      String expected =
+          "03" + ByteBufUtil.hexDump(json.getBytes(StandardCharsets.UTF_8)).toLowerCase();
+      assertThat(hex(FrameCodec.session(ALLOC, new Frame.Session("s1", "p", 0, 0, 0, 60_000))))
+          .isEqualTo(expected);
+    }
   }
 
   @Nested
@@ -126,6 +137,17 @@ class FrameCodecVectorsTest {
     @Test
     void sessionRoundTrip() {
       Frame.Session s = new Frame.Session("abc", "orders-db", 1_800_000, 43_200_000, 1_767_225_600);
+      ByteBuf encoded = FrameCodec.session(ALLOC, s);
+      try {
+        assertThat(FrameCodec.decode(encoded)).isEqualTo(s);
+      } finally {
+        encoded.release();
+      }
+    }
+
+    @Test
+    void resumableSessionRoundTrip() {
+      Frame.Session s = new Frame.Session("abc", "orders-db", 0, 0, 0, 60_000);
       ByteBuf encoded = FrameCodec.session(ALLOC, s);
       try {
         assertThat(FrameCodec.decode(encoded)).isEqualTo(s);

@@ -65,6 +65,7 @@ public final class Forwarder implements AutoCloseable {
   private final int maxConnections;
   private final AtomicLong bytesUp = new AtomicLong();
   private final AtomicLong bytesDown = new AtomicLong();
+  private final AtomicLong resumes = new AtomicLong();
   private final Map<Channel, Live> live = new ConcurrentHashMap<>();
   private final Clock clock = Clock.systemUTC();
   private volatile Duration lastRtt;
@@ -187,6 +188,26 @@ public final class Forwarder implements AutoCloseable {
         maxConnections);
   }
 
+  /** How many times a dropped WebSocket under one of this forwarder's connections was resumed. */
+  public long resumes() {
+    return resumes.get();
+  }
+
+  /**
+   * The most unacknowledged bytes any live connection's replay buffer held (bounded by {@link
+   * Relay#REPLAY_CAP} plus one DATA frame).
+   */
+  public long replayPeak() {
+    long peak = 0;
+    for (Live l : live.values()) {
+      Relay r = l.relay;
+      if (r != null) {
+        peak = Math.max(peak, r.replayPeak());
+      }
+    }
+    return peak;
+  }
+
   /**
    * The local connections open right now, oldest first: a thread-safe snapshot for a UI to sample.
    */
@@ -224,6 +245,7 @@ public final class Forwarder implements AutoCloseable {
     final AtomicLong up = new AtomicLong();
     final AtomicLong down = new AtomicLong();
     volatile Tunnel tunnel;
+    volatile Relay relay;
 
     Live(int clientPort, Instant since) {
       this.clientPort = clientPort;
@@ -357,8 +379,8 @@ public final class Forwarder implements AutoCloseable {
       listener.connectionClosed(localPort, l.since, 0, 0, "client-closed");
       return;
     }
-    ForwardedConnection conn = new ForwardedConnection(l);
-    conn.relay = tunnel.startRelay(local, conn);
+    ForwardedConnection conn = new ForwardedConnection(l, tunnel);
+    conn.relay = tunnel.startRelay(local, conn, true);
     conn.renewer =
         new TokenRenewer(
             local.eventLoop(),
@@ -371,6 +393,7 @@ public final class Forwarder implements AutoCloseable {
             proxy);
     conn.renewer.start(tunnel.session().tokenExpiresAt());
     conn.counters.tunnel = tunnel;
+    conn.counters.relay = conn.relay;
     channels.add(tunnel.channel());
     local.closeFuture().addListener(f -> conn.maybeEnd());
     tunnel.channel().closeFuture().addListener(f -> conn.maybeEnd());
@@ -379,6 +402,7 @@ public final class Forwarder implements AutoCloseable {
   /** One relayed local connection: counts bytes and decides how it ends. */
   private final class ForwardedConnection implements RelayListener {
     final Live counters;
+    final Tunnel first;
     Relay relay;
     TokenRenewer renewer;
     long up;
@@ -386,8 +410,39 @@ public final class Forwarder implements AutoCloseable {
     String reason;
     boolean ended;
 
-    ForwardedConnection(Live counters) {
+    ForwardedConnection(Live counters, Tunnel first) {
       this.counters = counters;
+      this.first = first;
+    }
+
+    @Override
+    public void tunnelLost() {
+      log.debug("tunnel to {} lost; resuming", proxy);
+      new TunnelResumer(
+              connector,
+              proxy,
+              tokens,
+              tokenThreads,
+              relay,
+              first.session().sessionId(),
+              Duration.ofMillis(first.session().resumeWindowMs()),
+              new TunnelResumer.Outcome() {
+                @Override
+                public void resumed(Tunnel tunnel) {
+                  resumes.incrementAndGet();
+                  counters.tunnel = tunnel;
+                  channels.add(tunnel.channel());
+                  tunnel.channel().closeFuture().addListener(f -> maybeEnd());
+                }
+
+                @Override
+                public void failed(String detail) {
+                  reason(TunnelError.RESUME_TIMEOUT.tag() + ": " + detail);
+                  listener.resumeFailed(counters.clientPort, detail);
+                  relay.closeTunnel(1001, detail);
+                }
+              })
+          .start();
     }
 
     @Override
@@ -470,6 +525,14 @@ public final class Forwarder implements AutoCloseable {
   /** Stops listening and closes every connection and tunnel. */
   @Override
   public void close() {
+    // Close frames first: a gateway that only saw the connections drop would hold the sessions
+    // for a resume until its window ends.
+    for (Live l : live.values()) {
+      Relay r = l.relay;
+      if (r != null) {
+        r.tcp().eventLoop().execute(() -> r.closeTunnel(1001, "the forwarder was closed"));
+      }
+    }
     channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     tokenThreads.shutdownNow();
   }

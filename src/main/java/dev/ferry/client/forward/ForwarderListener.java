@@ -54,6 +54,12 @@ public interface ForwarderListener {
    */
   default void connectionLimited(int localPort, String message) {}
 
+  /**
+   * The WebSocket under a local connection dropped and could not be resumed (refused, or not within
+   * the gateway's resume window); the local connection is closed next.
+   */
+  default void resumeFailed(int localPort, String detail) {}
+
   /** The gateway said something for the user (draining, token expiring, why a tunnel closes). */
   default void notice(String message) {}
 

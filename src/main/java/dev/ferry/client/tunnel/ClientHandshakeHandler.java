@@ -34,6 +34,7 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
   private final java.time.Duration keepalive;
   private final ArrayDeque<Object> early = new ArrayDeque<>();
   private boolean upgraded;
+  private long peerReceived = -1;
   private Tunnel tunnel;
 
   ClientHandshakeHandler(
@@ -107,6 +108,15 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       upgraded = true;
+      // Only a resume's answer carries it: what the gateway already received from us.
+      String received = res.headers().get(dev.ferry.tunnel.Protocol.RECEIVED_HEADER);
+      if (received != null) {
+        try {
+          peerReceived = Long.parseLong(received.trim());
+        } catch (NumberFormatException e) {
+          fail(ctx, TunnelError.PROTOCOL_ERROR, "bad " + received + " in the resume answer");
+        }
+      }
       return;
     }
     TunnelError error = null;
@@ -147,6 +157,7 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
     }
     ctx.channel().config().setAutoRead(false);
     tunnel = new Tunnel(ctx.channel(), session);
+    tunnel.peerReceived = peerReceived;
     ctx.pipeline()
         .addBefore(ctx.name(), "keepalive", new KeepaliveHandler(keepalive, tunnel.rttNanos));
     result.complete(tunnel);

@@ -131,8 +131,26 @@ public final class TunnelConnector implements AutoCloseable {
    * that loop with the tunnel once SESSION arrived, or fails with {@link TunnelRefusedException}.
    */
   public CompletableFuture<Tunnel> open(String proxy, String token, EventLoop loop) {
+    return open(proxy, token, loop, new DefaultHttpHeaders());
+  }
+
+  /**
+   * Resumes session {@code sessionId} (whose WebSocket dropped) on a new connection on {@code
+   * loop}, telling the gateway that {@code received} DATA bytes arrived here. The tunnel's {@link
+   * Tunnel#peerReceived} is the gateway's count; {@link Tunnel#resumeRelay} continues the relay.
+   */
+  public CompletableFuture<Tunnel> resume(
+      String proxy, String token, EventLoop loop, String sessionId, long received) {
+    HttpHeaders resume =
+        new DefaultHttpHeaders()
+            .set(Protocol.RESUME_HEADER, sessionId)
+            .set(Protocol.RECEIVED_HEADER, Long.toString(received));
+    return open(proxy, token, loop, resume);
+  }
+
+  private CompletableFuture<Tunnel> open(
+      String proxy, String token, EventLoop loop, HttpHeaders headers) {
     CompletableFuture<Tunnel> result = new CompletableFuture<>();
-    HttpHeaders headers = new DefaultHttpHeaders();
     if (token != null) {
       headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
     }

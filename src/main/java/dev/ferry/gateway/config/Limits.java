@@ -11,6 +11,8 @@ import java.time.Duration;
  * @param maxDuration longest session (default 12h)
  * @param connectTimeout upstream connect timeout (default 10s)
  * @param endWithToken the session ends when its token expires (default true)
+ * @param resumeWindow how long a session whose WebSocket dropped waits for the client to resume it
+ *     (default 60s); zero disables resume for the proxy
  */
 public record Limits(
     int maxSessions,
@@ -18,10 +20,44 @@ public record Limits(
     Duration idleTimeout,
     Duration maxDuration,
     Duration connectTimeout,
-    boolean endWithToken) {
+    boolean endWithToken,
+    Duration resumeWindow) {
+
+  /** The default {@link #resumeWindow}. */
+  public static final Duration DEFAULT_RESUME_WINDOW = Duration.ofSeconds(60);
+
+  /** Limits with the default resume window. */
+  public Limits(
+      int maxSessions,
+      int maxSessionsPerUser,
+      Duration idleTimeout,
+      Duration maxDuration,
+      Duration connectTimeout,
+      boolean endWithToken) {
+    this(
+        maxSessions,
+        maxSessionsPerUser,
+        idleTimeout,
+        maxDuration,
+        connectTimeout,
+        endWithToken,
+        DEFAULT_RESUME_WINDOW);
+  }
 
   public static Limits defaults() {
     return new Limits(
         0, 0, Duration.ofMinutes(30), Duration.ofHours(12), Duration.ofSeconds(10), true);
+  }
+
+  /** The same limits with another resume window. */
+  public Limits withResumeWindow(Duration window) {
+    return new Limits(
+        maxSessions,
+        maxSessionsPerUser,
+        idleTimeout,
+        maxDuration,
+        connectTimeout,
+        endWithToken,
+        window);
   }
 }

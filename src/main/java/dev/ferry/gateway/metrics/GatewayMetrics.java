@@ -100,6 +100,18 @@ public final class GatewayMetrics {
     total(proxyOrNull, result).increment();
   }
 
+  /**
+   * A resume attempt or a session waiting for one ended: {@code ok}, {@code refused} or {@code
+   * timeout}.
+   */
+  public void resume(String proxyOrNull, String result) {
+    Counter.builder("ferry.session.resumes")
+        .tag("proxy", proxyOrNull == null ? NO_PROXY : proxyOrNull)
+        .tag("result", result)
+        .register(registry)
+        .increment();
+  }
+
   public void authFailure(String reason) {
     Counter.builder("ferry.auth.failures").tag("reason", reason).register(registry).increment();
   }

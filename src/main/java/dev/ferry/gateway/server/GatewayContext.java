@@ -150,6 +150,11 @@ public final class GatewayContext {
     }
   }
 
+  /** The live session with this id, or null. */
+  public TunnelSession session(String id) {
+    return sessions.get(id);
+  }
+
   public Collection<TunnelSession> sessions() {
     return sessions.values();
   }

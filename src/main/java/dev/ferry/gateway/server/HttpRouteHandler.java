@@ -179,6 +179,7 @@ public final class HttpRouteHandler extends SimpleChannelInboundHandler<FullHttp
     n.put("maxDurationMs", l.maxDuration().toMillis());
     n.put("connectTimeoutMs", l.connectTimeout().toMillis());
     n.put("endWithToken", l.endWithToken());
+    n.put("resumeWindowMs", l.resumeWindow().toMillis());
     return n;
   }
 

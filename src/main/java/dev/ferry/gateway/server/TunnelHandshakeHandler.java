@@ -15,6 +15,7 @@ import dev.ferry.tunnel.relay.Relay;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,6 +23,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -188,6 +190,11 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       o.refuse(TunnelError.DRAINING, "gateway is draining; try again", null);
       return;
     }
+    String resumeId = o.req.headers().get(Protocol.RESUME_HEADER);
+    if (resumeId != null) {
+      resume(o, identity, resumeId);
+      return;
+    }
     SessionLimiter.Decision decision = gw.limiter().tryAcquire(proxy, identity.user());
     if (decision instanceof SessionLimiter.Refusal r) {
       o.refuse(TunnelError.LIMIT_REACHED, r.detail(), null);
@@ -248,10 +255,13 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
             .option(ChannelOption.RCVBUF_ALLOCATOR, Relay.tcpRecvAllocator())
             .handler(upstreamInitializer)
             .connect(address);
-    // A client that leaves while we connect takes the attempt with it.
-    client.closeFuture().addListener(f -> connecting.channel().close());
+    // A client that leaves while we connect takes the attempt with it (only until then: once the
+    // tunnel runs, its session decides, and a resumable one outlives its first WebSocket).
+    ChannelFutureListener abandon = f -> connecting.channel().close();
+    client.closeFuture().addListener(abandon);
     connecting.addListener(
         f -> {
+          client.closeFuture().removeListener(abandon);
           if (!f.isSuccess()) {
             permit.release();
             Throwable cause = f.cause();
@@ -309,6 +319,7 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
             gw.verifier(),
             name -> gw.config().proxy(name),
             gw::removed);
+    session.owner(identity.issuer(), identity.subject());
     WebSocketServerHandshaker handshaker =
         new WebSocketServerHandshakerFactory(o.req.uri(), Protocol.SUBPROTOCOL, decoderConfig)
             .newHandshaker(o.req);
@@ -337,18 +348,14 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       return;
     }
     gw.metrics().setupTime(System.nanoTime() - o.startNanos);
-    client.pipeline().remove(HttpRouteHandler.class);
-    client.pipeline().remove(this);
-    if (client.pipeline().get(HandshakeGuard.class) != null) {
-      client.pipeline().remove(HandshakeGuard.class);
-    }
+    removeHttpHandlers(client);
     // SESSION goes out first, but only after session.start is audited. A failed 101 write closes
     // the client, which ends the session like any tunnel whose client went away.
     client.write(
         new BinaryWebSocketFrame(FrameCodec.session(client.alloc(), session.sessionFrame())),
         client.voidPromise());
     gw.added(session);
-    session.start(new Relay(client, upstream, session, false));
+    session.start(new Relay(client, upstream, session, false, session.resumable()));
     // A reload between the policy check and gw.added would have missed this session.
     gw.endIfNoLongerAllowed(session);
     client.pipeline().remove(hold);
@@ -359,6 +366,135 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
             log.debug("{}: upgrade failed: {}", client, f.cause());
             client.close();
           }
+        });
+  }
+
+  /** The HTTP-only handlers leave once a channel carries a tunnel. */
+  private void removeHttpHandlers(Channel client) {
+    client.pipeline().remove(HttpRouteHandler.class);
+    client.pipeline().remove(this);
+    if (client.pipeline().get(HandshakeGuard.class) != null) {
+      client.pipeline().remove(HandshakeGuard.class);
+    }
+  }
+
+  /**
+   * A resume ({@code Ferry-Resume: <session id>}, {@code Ferry-Received: <n>}): the caller passed
+   * authentication and the proxy's rules again; the session must exist, be for this proxy and
+   * belong to the same issuer, subject and user. Then the channel moves to the session's event loop
+   * (one owner thread per session) and, there, the upgrade answers with the gateway's own count.
+   */
+  private void resume(Opening o, VerifiedIdentity identity, String sessionId) {
+    long received;
+    try {
+      received = Long.parseLong(String.valueOf(o.req.headers().get(Protocol.RECEIVED_HEADER)));
+    } catch (NumberFormatException e) {
+      received = -1;
+    }
+    if (received < 0) {
+      gw.metrics().resume(o.proxy.name(), "refused");
+      o.refuse(
+          TunnelError.BAD_REQUEST,
+          "a resume needs a " + Protocol.RECEIVED_HEADER + " header with the bytes received",
+          null);
+      return;
+    }
+    TunnelSession s = gw.session(sessionId);
+    String why =
+        s == null
+            ? "unknown or ended session"
+            : !s.proxy().name().equals(o.proxy.name())
+                ? "session of another proxy"
+                : !s.ownedBy(identity.issuer(), identity.subject(), identity.user())
+                    ? "session of another user"
+                    : null;
+    if (why != null) {
+      refuseResume(o, sessionId, why);
+      return;
+    }
+    Channel client = o.ctx.channel();
+    EventLoop sessionLoop = s.eventLoop();
+    long clientReceived = received;
+    if (client.eventLoop() == sessionLoop) {
+      resumeOnSessionLoop(o, s, clientReceived);
+      return;
+    }
+    client
+        .deregister()
+        .addListener(
+            d -> {
+              if (!d.isSuccess()) {
+                o.req.release();
+                client.close();
+                return;
+              }
+              sessionLoop
+                  .register(client)
+                  .addListener(
+                      r -> {
+                        if (!r.isSuccess()) {
+                          o.req.release();
+                          client.close();
+                          return;
+                        }
+                        resumeOnSessionLoop(o, s, clientReceived);
+                      });
+            });
+  }
+
+  private void refuseResume(Opening o, String sessionId, String why) {
+    gw.metrics().resume(o.proxy.name(), "refused");
+    String shown = sessionId.length() > 64 ? sessionId.substring(0, 64) + "..." : sessionId;
+    // One answer whatever the reason, so that nobody learns which session ids exist.
+    o.refuse(
+        TunnelError.SESSION_NOT_FOUND,
+        "session " + shown + " is unknown, has ended or is not yours",
+        "resume of " + shown + " refused: " + why);
+  }
+
+  private void resumeOnSessionLoop(Opening o, TunnelSession s, long clientReceived) {
+    Channel client = o.ctx.channel();
+    if (!client.isActive()) {
+      o.req.release();
+      return;
+    }
+    long gatewayReceived = s.prepareResume(clientReceived);
+    if (gatewayReceived < 0) {
+      refuseResume(
+          o, s.id(), "it cannot continue from byte " + clientReceived + " of the client's data");
+      return;
+    }
+    WebSocketServerHandshaker handshaker =
+        new WebSocketServerHandshakerFactory(o.req.uri(), Protocol.SUBPROTOCOL, decoderConfig)
+            .newHandshaker(o.req);
+    if (handshaker == null) {
+      o.refuse(TunnelError.BAD_REQUEST, "unsupported WebSocket version", null);
+      return;
+    }
+    HttpHeaders headers =
+        new DefaultHttpHeaders()
+            .set(Protocol.SESSION_HEADER, s.id())
+            .set(Protocol.RECEIVED_HEADER, Long.toString(gatewayReceived));
+    ChannelFuture upgraded;
+    try {
+      upgraded = handshaker.handshake(client, o.req, headers, client.newPromise());
+    } finally {
+      o.req.release();
+    }
+    upgraded.addListener(
+        f -> {
+          if (!f.isSuccess()) {
+            // The session keeps waiting (its resume window runs) for another attempt.
+            log.debug("{}: resume upgrade failed: {}", client, f.cause());
+            client.close();
+            return;
+          }
+          removeHttpHandlers(client);
+          client.write(
+              new BinaryWebSocketFrame(FrameCodec.session(client.alloc(), s.sessionFrame())),
+              client.voidPromise());
+          s.resume(client, clientReceived);
+          client.flush();
         });
   }
 

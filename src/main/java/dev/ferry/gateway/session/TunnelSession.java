@@ -15,6 +15,7 @@ import dev.ferry.tunnel.TunnelError;
 import dev.ferry.tunnel.relay.Relay;
 import dev.ferry.tunnel.relay.RelayListener;
 import io.micrometer.core.instrument.Counter;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
@@ -48,6 +49,9 @@ public final class TunnelSession implements RelayListener {
   /** How long an ended session's upstream may take to accept what was queued for it. */
   static final long UPSTREAM_CLOSE_GRACE_MS = 2000;
 
+  /** End reason when the client did not resume a dropped WebSocket within the resume window. */
+  public static final String RESUME_TIMEOUT = "resume-timeout";
+
   private final String id;
   private final String user;
   private final ProxyConfig proxy;
@@ -71,6 +75,9 @@ public final class TunnelSession implements RelayListener {
   private boolean ended;
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> durationTimer;
+  private ScheduledFuture<?> resumeTimer;
+  private String ownerIssuer;
+  private String ownerSubject;
 
   /**
    * @param identity who opened the session, from the verified token
@@ -148,6 +155,73 @@ public final class TunnelSession implements RelayListener {
     return loop;
   }
 
+  /** Records who opened the session (issuer and subject), the only caller who may resume it. */
+  public void owner(String issuer, String subject) {
+    this.ownerIssuer = issuer;
+    this.ownerSubject = subject;
+  }
+
+  /** Whether a caller with this verified issuer, subject and user is the session's owner. */
+  public boolean ownedBy(String issuer, String subject, String user) {
+    return java.util.Objects.equals(ownerIssuer, issuer)
+        && java.util.Objects.equals(ownerSubject, subject)
+        && this.user.equals(user);
+  }
+
+  /** How long the session waits for a resume after its WebSocket dropped; zero: it does not. */
+  public Duration resumeWindow() {
+    return proxy.limits().resumeWindow();
+  }
+
+  /** Whether the relay keeps what it sends so that a dropped WebSocket can be resumed. */
+  public boolean resumable() {
+    return !resumeWindow().isZero();
+  }
+
+  /**
+   * Prepares a resume (on the session's loop): the current WebSocket, if the gateway still thinks
+   * it alive, is dropped. Returns the DATA bytes received from the client so far (stable until the
+   * new WebSocket is attached), or -1 when the session cannot continue from {@code clientReceived}.
+   */
+  public long prepareResume(long clientReceived) {
+    assert loop.inEventLoop();
+    if (ended || !resumable() || !relay.canResumeFrom(clientReceived)) {
+      return -1;
+    }
+    if (!relay.isDetached()) {
+      relay.detach();
+      tunnelLost();
+    }
+    return relay.receivedBytes();
+  }
+
+  /**
+   * Continues the session on {@code webSocket} (upgraded, on this session's loop, SESSION already
+   * written) after {@link #prepareResume} said yes. Timers and counters carry on.
+   */
+  public void resume(Channel webSocket, long clientReceived) {
+    assert loop.inEventLoop();
+    if (ended || relay.isTerminating() || !relay.canResumeFrom(clientReceived)) {
+      webSocket.close();
+      return;
+    }
+    cancel(resumeTimer);
+    resumeTimer = null;
+    relay.attach(webSocket, clientReceived);
+    webSocket.closeFuture().addListener(f -> maybeEnd());
+    metrics.resume(proxy.name(), "ok");
+    log.debug("session {} resumed (#{})", id, relay.resumes());
+  }
+
+  /** Replay-buffer figures of the relay, for tests and diagnostics. */
+  public long replayPeak() {
+    return relay == null ? 0 : relay.replayPeak();
+  }
+
+  public int resumes() {
+    return relay == null ? 0 : relay.resumes();
+  }
+
   /**
    * The SESSION frame the client gets first. Its token expiry is 0 when the session is not bound to
    * its token ({@code endWithToken: false}), which tells the client not to renew in-band.
@@ -158,7 +232,8 @@ public final class TunnelSession implements RelayListener {
         proxy.name(),
         proxy.limits().idleTimeout().toMillis(),
         proxy.limits().maxDuration().toMillis(),
-        token.bound() ? token.expiresAt().getEpochSecond() : 0);
+        token.bound() ? token.expiresAt().getEpochSecond() : 0,
+        resumeWindow().toMillis());
   }
 
   /**
@@ -308,6 +383,23 @@ public final class TunnelSession implements RelayListener {
   }
 
   @Override
+  public void tunnelLost() {
+    // The upstream stays connected (the relay stopped reading it) until a resume or the window.
+    cancel(resumeTimer);
+    resumeTimer =
+        loop.schedule(
+            () -> {
+              if (!ended && relay.isDetached() && !relay.isTerminating()) {
+                setEnd(RESUME_TIMEOUT, RESUME_TIMEOUT);
+                metrics.resume(proxy.name(), "timeout");
+                relay.closeTunnel(1001, "not resumed within the resume window");
+              }
+            },
+            resumeWindow().toNanos(),
+            TimeUnit.NANOSECONDS);
+  }
+
+  @Override
   public void bothDirectionsDone() {
     setEnd(COMPLETED, "ok");
     relay.closeTunnel(1000, "both directions finished");
@@ -355,6 +447,7 @@ public final class TunnelSession implements RelayListener {
     cancel(idleTimer);
     cancel(durationTimer);
     token.stop();
+    cancel(resumeTimer);
     permit.release();
     setEnd(CLIENT_GONE, CLIENT_GONE);
     metrics.sessionEnded(proxy.name(), endResult);

@@ -9,7 +9,15 @@ import io.netty.buffer.DefaultByteBufHolder;
  * the composite buffer and the copy that path costs. Owns its payload.
  */
 final class DataFrame extends DefaultByteBufHolder {
+  /** The payload's memory is also held elsewhere (a replay buffer): it must not be changed. */
+  final boolean shared;
+
   DataFrame(ByteBuf payload) {
+    this(payload, false);
+  }
+
+  DataFrame(ByteBuf payload, boolean shared) {
     super(payload);
+    this.shared = shared;
   }
 }

@@ -18,7 +18,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * WebSocket08FrameEncoder} masks through {@code CompositeByteBuf.getLong}, which checks access and
  * looks the component up for every 8 bytes, into a newly allocated buffer grown by each {@code
  * writeLong}: the top of a JFR profile of a 1 GiB transfer. The payload is the relay's own (just
- * read from TCP, reference count 1), so masking it in place is safe and saves the copy too.
+ * read from TCP, reference count 1), so masking it in place is safe and saves the copy too; a
+ * {@linkplain DataFrame#shared shared} payload (a resumable relay keeps it for replay) is masked
+ * into a copy instead.
  */
 final class DataFrameEncoder extends ChannelOutboundHandlerAdapter {
   private static final int FIN_BINARY = 0x82;
@@ -54,6 +56,13 @@ final class DataFrameEncoder extends ChannelOutboundHandlerAdapter {
       header.writeInt(key);
       header.writeByte(FrameType.DATA.code() ^ (key >>> 24));
       // The payload starts at offset 1 of the message, so its bytes meet the key rotated by one.
+      if (frame.shared) {
+        // A replay buffer keeps these bytes for a resume: mask a copy, never the original.
+        ByteBuf copy = ctx.alloc().directBuffer(length - 1, length - 1);
+        copy.writeBytes(payload, payload.readerIndex(), length - 1);
+        payload.release();
+        payload = copy;
+      }
       maskInPlace(payload, Integer.rotateLeft(key, 8));
     } else {
       header.writeByte(FrameType.DATA.code());

@@ -13,6 +13,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Memory per relay is bounded by the water marks of both channels plus one read batch, whatever
  * the peers do.
+ *
+ * <p>A <em>resumable</em> relay also keeps the DATA it sent until the peer acknowledges it (at most
+ * {@link #REPLAY_CAP} bytes: a full replay buffer stops reading TCP like a full WebSocket does).
+ * When its WebSocket drops without a close frame it keeps the TCP connection, stops reading it and
+ * reports {@link RelayListener#tunnelLost}; its owner then either {@link #attach}es a new WebSocket
+ * to the same loop, which resends what the peer has not received, or ends it with {@link
+ * #closeTunnel}.
  */
 public final class Relay {
   private static final Logger log = LoggerFactory.getLogger(Relay.class);
@@ -32,6 +40,13 @@ public final class Relay {
   /** Water marks for both channels of a tunnel: writes above 1 MiB pause the reading side. */
   public static final WriteBufferWaterMark WATER_MARK =
       new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
+  /**
+   * Most unacknowledged DATA bytes a resumable relay keeps (plus at most one DATA frame read while
+   * it filled). Well above {@link Protocol#ACK_INTERVAL_BYTES} plus what is in flight between two
+   * ACKs (water marks and socket buffers), so that it only binds when the peer stalls.
+   */
+  public static final int REPLAY_CAP = 4 * 1024 * 1024;
 
   /** How long a close frame waits for the peer's answer before the connection is cut. */
   static final long CLOSE_TIMEOUT_MS = 2000;
@@ -41,10 +56,21 @@ public final class Relay {
     return new AdaptiveRecvByteBufAllocator(512, 16 * 1024, Protocol.MAX_DATA_PAYLOAD);
   }
 
-  final Channel ws;
+  Channel ws;
   final Channel tcp;
   final RelayListener listener;
   private final boolean maskData;
+  final boolean resumable;
+
+  /** Sent DATA not yet acknowledged, oldest first; only in a resumable relay. */
+  private final ArrayDeque<ByteBuf> replay = new ArrayDeque<>();
+
+  /** Stream offset of the first byte in {@link #replay}. */
+  long replayStart;
+
+  private volatile long replayPeak;
+  private volatile int resumes;
+  boolean detached;
 
   long sentBytes;
   long receivedBytes;
@@ -65,6 +91,14 @@ public final class Relay {
    *     side must not)
    */
   public Relay(Channel ws, Channel tcp, RelayListener listener, boolean maskData) {
+    this(ws, tcp, listener, maskData, false);
+  }
+
+  /**
+   * @param resumable keep sent DATA until acknowledged and survive a lost WebSocket (see above)
+   */
+  public Relay(
+      Channel ws, Channel tcp, RelayListener listener, boolean maskData, boolean resumable) {
     if (ws.eventLoop() != tcp.eventLoop()) {
       throw new IllegalArgumentException("both channels of a relay must share one event loop");
     }
@@ -72,6 +106,7 @@ public final class Relay {
     this.tcp = tcp;
     this.listener = listener;
     this.maskData = maskData;
+    this.resumable = resumable;
   }
 
   /**
@@ -84,16 +119,16 @@ public final class Relay {
       throw new IllegalStateException("relay already started");
     }
     started = true;
-    ws.config().setAutoRead(false);
     tcp.config().setAutoRead(false);
-    ws.config().setWriteBufferWaterMark(WATER_MARK);
     tcp.config().setWriteBufferWaterMark(WATER_MARK);
     tcp.config().setRecvByteBufAllocator(tcpRecvAllocator());
-    ws.pipeline().addLast("relay-data", new DataFrameEncoder(maskData));
-    ws.pipeline().addLast("relay", new WebSocketRelayHandler(this));
+    install(ws);
     tcp.pipeline().addLast("relay", new TcpRelayHandler(this));
+    if (resumable) {
+      tcp.closeFuture().addListener(f -> releaseReplay());
+    }
     if (!ws.isActive()) {
-      onWebSocketInactive();
+      onWebSocketInactive(ws);
       return;
     }
     if (!tcp.isActive()) {
@@ -104,8 +139,154 @@ public final class Relay {
     tcp.read();
   }
 
+  private void install(Channel webSocket) {
+    webSocket.config().setAutoRead(false);
+    webSocket.config().setWriteBufferWaterMark(WATER_MARK);
+    webSocket.pipeline().addLast("relay-data", new DataFrameEncoder(maskData));
+    webSocket.pipeline().addLast("relay", new WebSocketRelayHandler(this));
+  }
+
+  /** The current WebSocket (after a resume, the new one). */
   public Channel webSocket() {
     return ws;
+  }
+
+  /** True while a resumable relay has lost its WebSocket and waits for {@link #attach}. */
+  public boolean isDetached() {
+    return detached;
+  }
+
+  /** How often a new WebSocket was attached. Any thread. */
+  public int resumes() {
+    return resumes;
+  }
+
+  /** Sent DATA bytes not yet acknowledged and kept for a resume. */
+  public long replayBytes() {
+    return resumable ? sentBytes - replayStart : 0;
+  }
+
+  /**
+   * The most unacknowledged bytes the replay buffer ever held; never above {@link #REPLAY_CAP} plus
+   * one DATA frame. Any thread.
+   */
+  public long replayPeak() {
+    return replayPeak;
+  }
+
+  /**
+   * Whether a peer that received {@code peerReceived} bytes can continue from here: everything
+   * after its count must still be in the replay buffer.
+   */
+  public boolean canResumeFrom(long peerReceived) {
+    return resumable && !terminating && peerReceived >= replayStart && peerReceived <= sentBytes;
+  }
+
+  /**
+   * Continues on {@code webSocket} (same event loop, upgrade done, nothing reading it) after the
+   * old one was lost, or is presumed lost: the old one is closed. Resends the DATA after {@code
+   * peerReceived} and, if this side's input had ended, the EOF. Call on the event loop, after
+   * {@link #canResumeFrom} said yes.
+   */
+  public void attach(Channel webSocket, long peerReceived) {
+    assert tcp.eventLoop().inEventLoop();
+    if (webSocket.eventLoop() != tcp.eventLoop()) {
+      throw new IllegalArgumentException("the new WebSocket must be on the relay's event loop");
+    }
+    if (!canResumeFrom(peerReceived)) {
+      throw new IllegalStateException("cannot resume from " + peerReceived);
+    }
+    Channel old = ws;
+    ws = webSocket;
+    detached = false;
+    resumes++;
+    // The old connection may still look alive (the peer noticed the drop first): it is dead to us.
+    old.close();
+    install(webSocket);
+    onAck(peerReceived);
+    for (ByteBuf b : replay) {
+      webSocket.write(new DataFrame(b.retainedDuplicate(), true), webSocket.voidPromise());
+    }
+    if (tcpInputDone) {
+      sendEof();
+    }
+    if (eofReceived) {
+      sendAck(receivedBytes);
+    }
+    webSocket.flush();
+    if (!webSocket.isActive()) {
+      onWebSocketInactive(webSocket);
+      return;
+    }
+    webSocket.read();
+    if (canReadTcp()) {
+      tcp.read();
+    }
+    checkFinished();
+  }
+
+  /**
+   * Treats the current WebSocket as lost (it is closed without a close frame): a resume arrived
+   * while this side still thought it alive. The owner gets no {@link RelayListener#tunnelLost}.
+   */
+  public void detach() {
+    assert tcp.eventLoop().inEventLoop();
+    if (resumable && !detached && !terminating) {
+      detached = true;
+      ws.close();
+    }
+  }
+
+  /** Whether to read more from TCP: the input is open, the tunnel can take it, replay has room. */
+  boolean canReadTcp() {
+    return !tcpInputDone
+        && !terminating
+        && !detached
+        && ws.isWritable()
+        && (!resumable || sentBytes - replayStart < REPLAY_CAP);
+  }
+
+  /** Sends {@code payload} as DATA; a resumable relay keeps it until acknowledged. */
+  void sendData(ByteBuf payload) {
+    sentBytes += payload.readableBytes();
+    if (!resumable) {
+      ws.write(new DataFrame(payload), ws.voidPromise());
+      return;
+    }
+    replay.addLast(payload);
+    long held = sentBytes - replayStart;
+    if (held > replayPeak) {
+      replayPeak = held;
+    }
+    ws.write(new DataFrame(payload.retainedDuplicate(), true), ws.voidPromise());
+  }
+
+  /** The peer received {@code total} bytes: forget them, and read again if replay had filled. */
+  void onAck(long total) {
+    peerAcked = Math.max(peerAcked, total);
+    if (!resumable) {
+      return;
+    }
+    boolean wasFull = sentBytes - replayStart >= REPLAY_CAP;
+    while (!replay.isEmpty() && replayStart < peerAcked) {
+      ByteBuf first = replay.peekFirst();
+      int drop = (int) Math.min(first.readableBytes(), peerAcked - replayStart);
+      first.skipBytes(drop);
+      replayStart += drop;
+      if (!first.isReadable()) {
+        replay.pollFirst().release();
+      }
+    }
+    if (wasFull && canReadTcp()) {
+      tcp.read();
+    }
+  }
+
+  private void releaseReplay() {
+    ByteBuf b;
+    while ((b = replay.pollFirst()) != null) {
+      b.release();
+    }
   }
 
   public Channel tcp() {
@@ -187,11 +368,17 @@ public final class Relay {
     if (terminating) {
       return;
     }
-    long total = sentBytes;
-    ws.writeAndFlush(new BinaryWebSocketFrame(FrameCodec.eof(ws.alloc(), total)))
+    if (!detached) {
+      sendEof();
+    }
+  }
+
+  private void sendEof() {
+    Channel w = ws;
+    w.writeAndFlush(new BinaryWebSocketFrame(FrameCodec.eof(w.alloc(), sentBytes)))
         .addListener(
             f -> {
-              if (f.isSuccess()) {
+              if (f.isSuccess() && w == ws) {
                 eofSent = true;
                 checkFinished();
               }
@@ -199,6 +386,10 @@ public final class Relay {
   }
 
   void onEofFrame(long total) {
+    if (eofReceived && resumes > 0 && total == receivedBytes) {
+      // Resent after a resume because the peer did not know this side had it.
+      return;
+    }
     if (eofReceived) {
       onProtocolError("second EOF frame");
       return;
@@ -275,7 +466,15 @@ public final class Relay {
     closeTcp();
   }
 
-  void onWebSocketInactive() {
+  void onWebSocketInactive(Channel webSocket) {
+    if (webSocket != ws || detached) {
+      return; // a WebSocket this relay already left
+    }
+    if (resumable && !terminating && !closeFrameReceived && !closeFrameSent) {
+      detached = true;
+      listener.tunnelLost();
+      return;
+    }
     if (!terminating) {
       terminating = true;
       listener.tunnelClosed(-1, "connection lost");

@@ -31,6 +31,13 @@ public interface RelayListener {
    */
   void tunnelClosed(int code, String reason);
 
+  /**
+   * A resumable relay lost its WebSocket without a close frame. It keeps the TCP connection and
+   * stops reading it; the owner now either attaches a new WebSocket ({@link Relay#attach}) or ends
+   * the relay ({@link Relay#closeTunnel}). Not a terminal callback.
+   */
+  default void tunnelLost() {}
+
   /** The peer broke ferry.v1. */
   void protocolError(String message);
 }

@@ -39,10 +39,8 @@ final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void send(ByteBuf payload) {
-    int n = payload.readableBytes();
-    relay.sentBytes += n;
-    batch += n;
-    relay.ws.write(new DataFrame(payload), relay.ws.voidPromise());
+    batch += payload.readableBytes();
+    relay.sendData(payload);
   }
 
   @Override
@@ -54,14 +52,14 @@ final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
       relay.ws.flush();
       relay.listener.bytesFromTcp(n);
     }
-    if (!relay.tcpInputDone && !relay.terminating && relay.ws.isWritable()) {
+    if (relay.canReadTcp()) {
       ctx.read();
     }
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (ctx.channel().isWritable() && !relay.terminating) {
+    if (ctx.channel().isWritable() && !relay.terminating && !relay.detached) {
       // The TCP peer drained what the tunnel gave it: take the next WebSocket message.
       relay.ws.read();
     }

@@ -38,6 +38,9 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
+      if (ctx.channel() != relay.ws) {
+        return; // a WebSocket the relay has left (resumed elsewhere)
+      }
       if (msg instanceof BinaryWebSocketFrame bin && bin.isFinalFragment()) {
         onMessage(bin.content());
       } else if (msg instanceof PingWebSocketFrame ping) {
@@ -106,7 +109,7 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
     } else if (frame instanceof Frame.Eof eof) {
       relay.onEofFrame(eof.totalBytes());
     } else if (frame instanceof Frame.Ack ack) {
-      relay.peerAcked = Math.max(relay.peerAcked, ack.totalBytes());
+      relay.onAck(ack.totalBytes());
       relay.listener.controlFrame(frame);
       relay.checkFinished();
     } else if (frame != null) {
@@ -116,6 +119,9 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (ctx.channel() != relay.ws) {
+      return;
+    }
     if (batch > 0) {
       int n = batch;
       batch = 0;
@@ -130,7 +136,7 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (ctx.channel().isWritable() && !relay.tcpInputDone && !relay.terminating) {
+    if (ctx.channel() == relay.ws && ctx.channel().isWritable() && relay.canReadTcp()) {
       relay.tcp.read();
     }
     ctx.fireChannelWritabilityChanged();
@@ -138,7 +144,7 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    relay.onWebSocketInactive();
+    relay.onWebSocketInactive(ctx.channel());
     ctx.fireChannelInactive();
   }
 

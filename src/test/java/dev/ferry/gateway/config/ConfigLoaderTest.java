@@ -280,7 +280,7 @@ class ConfigLoaderTest {
                   15,
                   "unknown key 'maxSession' in proxies[0].limits; allowed keys: maxSessions,"
                       + " maxSessionsPerUser, idleTimeout, maxDuration, connectTimeout,"
-                      + " endWithToken"));
+                      + " endWithToken, resumeWindow"));
     }
 
     @Test
@@ -677,6 +677,52 @@ class ConfigLoaderTest {
                   23,
                   "proxies[0].limits.connectTimeout must be a positive duration like 500ms, 30s,"
                       + " 30m or 8h, got '5'"));
+    }
+
+    @Test
+    @DisplayName("resumeWindow: 60s by default, 0 turns resume off, at most 1h, a duration")
+    void resumeWindow() throws ConfigException {
+      assertThat(
+              parse(proxy("limits: { maxSessions: 1 }")).proxies().get(0).limits().resumeWindow())
+          .isEqualTo(Duration.ofSeconds(60));
+      assertThat(
+              parse(proxy("limits: { resumeWindow: 0 }")).proxies().get(0).limits().resumeWindow())
+          .isZero();
+      assertThat(
+              parse(proxy("limits: { resumeWindow: 0s }")).proxies().get(0).limits().resumeWindow())
+          .isZero();
+      assertThat(
+              parse(proxy("limits: { resumeWindow: 90s }"))
+                  .proxies()
+                  .get(0)
+                  .limits()
+                  .resumeWindow())
+          .isEqualTo(Duration.ofSeconds(90));
+      assertThat(
+              problems(
+                  proxy(
+                      """
+                      limits:
+                            resumeWindow: 2h
+                      """)))
+          .containsExactly(
+              at(
+                  10,
+                  21,
+                  "proxies[0].limits.resumeWindow must be at most 1h (0 turns resume off), got 2h"));
+      assertThat(
+              problems(
+                  proxy(
+                      """
+                      limits:
+                            resumeWindow: -5s
+                      """)))
+          .containsExactly(
+              at(
+                  10,
+                  21,
+                  "proxies[0].limits.resumeWindow must be a positive duration like 500ms, 30s, 30m"
+                      + " or 8h, got '-5s'"));
     }
 
     @Test
