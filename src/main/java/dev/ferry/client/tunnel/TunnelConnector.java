@@ -8,6 +8,8 @@ import dev.ferry.tunnel.TunnelError;
 import dev.ferry.tunnel.net.DaemonThreadFactory;
 import dev.ferry.tunnel.net.Transport;
 import dev.ferry.tunnel.relay.Relay;
+import dev.ferry.tunnel.ws.SlicingClientHandshaker;
+import dev.ferry.tunnel.ws.SlicingFrameDecoder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -23,8 +25,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
-import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.proxy.HttpProxyHandler;
 import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -154,20 +154,10 @@ public final class TunnelConnector implements AutoCloseable {
     if (token != null) {
       headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
     }
+    // Masks, no extensions, no Origin (native clients send none; the gateway refuses foreign ones).
     WebSocketClientHandshaker handshaker =
-        WebSocketClientHandshakerFactory.newHandshaker(
-            endpoint.tunnelUri(proxy),
-            WebSocketVersion.V13,
-            Protocol.SUBPROTOCOL,
-            false,
-            headers,
-            Protocol.MAX_MESSAGE_SIZE,
-            true,
-            false,
-            -1,
-            false,
-            // Native clients send no Origin; the gateway refuses foreign ones.
-            false);
+        new SlicingClientHandshaker(
+            endpoint.tunnelUri(proxy), Protocol.SUBPROTOCOL, headers, Protocol.MAX_MESSAGE_SIZE);
     String host = endpoint.host();
     Duration interval = keepalive;
     ProxySettings.HttpProxy via = proxies.route(endpoint.tunnelUri(proxy)).proxy();
@@ -187,6 +177,7 @@ public final class TunnelConnector implements AutoCloseable {
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNECT_TIMEOUT.toMillis())
             .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Relay.WATER_MARK)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, SlicingFrameDecoder.recvAllocator())
             .handler(
                 new ChannelInitializer<Channel>() {
                   @Override

@@ -1,5 +1,6 @@
 package dev.ferry.gateway.server;
 
+import dev.ferry.tunnel.ws.SlicingFrameDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -34,6 +35,8 @@ public final class GatewayChannelInitializer extends ChannelInitializer<Channel>
 
   @Override
   protected void initChannel(Channel ch) {
+    // Before the first read: Netty keeps the allocator it read with. Sized for WebSocket frames.
+    ch.config().setRecvByteBufAllocator(SlicingFrameDecoder.recvAllocator());
     ChannelPipeline p = ch.pipeline();
     if (ssl != null) {
       // Becomes the SslHandler ("tls") on a TLS ClientHello; answers plain HTTP with a 400.

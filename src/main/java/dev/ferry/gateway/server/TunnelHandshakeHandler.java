@@ -12,6 +12,7 @@ import dev.ferry.tunnel.FrameCodec;
 import dev.ferry.tunnel.Protocol;
 import dev.ferry.tunnel.TunnelError;
 import dev.ferry.tunnel.relay.Relay;
+import dev.ferry.tunnel.ws.SlicingServerHandshaker;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -33,7 +34,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
-import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -320,15 +320,9 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
             name -> gw.config().proxy(name),
             gw::removed);
     session.owner(identity.issuer(), identity.subject());
+    // Version 13 is the only one isWebSocketUpgrade lets through; the decoder slices, not copies.
     WebSocketServerHandshaker handshaker =
-        new WebSocketServerHandshakerFactory(o.req.uri(), Protocol.SUBPROTOCOL, decoderConfig)
-            .newHandshaker(o.req);
-    if (handshaker == null) {
-      permit.release();
-      upstream.close();
-      o.refuse(TunnelError.BAD_REQUEST, "unsupported WebSocket version", null);
-      return;
-    }
+        new SlicingServerHandshaker(o.req.uri(), Protocol.SUBPROTOCOL, decoderConfig);
     HttpHeaders headers = new DefaultHttpHeaders().set(Protocol.SESSION_HEADER, session.id());
     // The 101 and the SESSION frame leave in one write (one segment, one read for the client):
     // the handshake's flush is held until SESSION is queued behind the 101.
@@ -465,12 +459,7 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       return;
     }
     WebSocketServerHandshaker handshaker =
-        new WebSocketServerHandshakerFactory(o.req.uri(), Protocol.SUBPROTOCOL, decoderConfig)
-            .newHandshaker(o.req);
-    if (handshaker == null) {
-      o.refuse(TunnelError.BAD_REQUEST, "unsupported WebSocket version", null);
-      return;
-    }
+        new SlicingServerHandshaker(o.req.uri(), Protocol.SUBPROTOCOL, decoderConfig);
     HttpHeaders headers =
         new DefaultHttpHeaders()
             .set(Protocol.SESSION_HEADER, s.id())
