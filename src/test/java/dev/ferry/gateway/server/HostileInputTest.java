@@ -722,8 +722,10 @@ class HostileInputTest {
                 try (RawWebSocket ws = RawWebSocket.open(gw.port(), "echo", token)) {
                   counts[0]++;
                   if (ws.status() == 101) {
-                    // Only the one with alice's own email gets in; her tunnel is then closed.
+                    // Only the one with alice's own email gets in; her tunnel is then closed,
+                    // with a close frame (a bare cut would wait out the resume window).
                     assertThat(claims.get("email")).isEqualTo(ALICE);
+                    ws.frame(0x8, true, true, new byte[] {0x03, (byte) 0xE8});
                   }
                 }
               }
