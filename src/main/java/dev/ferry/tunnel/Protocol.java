@@ -40,5 +40,12 @@ public final class Protocol {
    */
   public static final String RECEIVED_HEADER = "Ferry-Received";
 
+  /**
+   * Request header of a client that can resume ({@code 1}): only then does the gateway keep the
+   * session through a dropped WebSocket. A client that cannot (an older one, {@code ferry stdio})
+   * would otherwise leave its session, and its limit slot, waiting for a resume that never comes.
+   */
+  public static final String RESUMABLE_HEADER = "Ferry-Resumable";
+
   private Protocol() {}
 }

@@ -310,7 +310,7 @@ public final class Forwarder implements AutoCloseable {
         .thenCompose(
             t ->
                 connector
-                    .open(proxy, t, local.eventLoop())
+                    .openResumable(proxy, t, local.eventLoop())
                     .whenComplete(
                         (tunnel, e) -> {
                           if (e != null && !retried && isTokenRefusal(e)) {

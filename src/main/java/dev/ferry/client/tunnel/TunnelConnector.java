@@ -135,6 +135,15 @@ public final class TunnelConnector implements AutoCloseable {
   }
 
   /**
+   * Like {@link #open(String, String, EventLoop)}, for a caller that will resume the tunnel when
+   * its WebSocket drops ({@link Tunnel#resumeRelay}): the gateway then keeps the session for its
+   * resume window instead of ending it.
+   */
+  public CompletableFuture<Tunnel> openResumable(String proxy, String token, EventLoop loop) {
+    return open(proxy, token, loop, new DefaultHttpHeaders().set(Protocol.RESUMABLE_HEADER, "1"));
+  }
+
+  /**
    * Resumes session {@code sessionId} (whose WebSocket dropped) on a new connection on {@code
    * loop}, telling the gateway that {@code received} DATA bytes arrived here. The tunnel's {@link
    * Tunnel#peerReceived} is the gateway's count; {@link Tunnel#resumeRelay} continues the relay.
@@ -143,6 +152,7 @@ public final class TunnelConnector implements AutoCloseable {
       String proxy, String token, EventLoop loop, String sessionId, long received) {
     HttpHeaders resume =
         new DefaultHttpHeaders()
+            .set(Protocol.RESUMABLE_HEADER, "1")
             .set(Protocol.RESUME_HEADER, sessionId)
             .set(Protocol.RECEIVED_HEADER, Long.toString(received));
     return open(proxy, token, loop, resume);

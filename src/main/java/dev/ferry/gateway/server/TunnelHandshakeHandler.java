@@ -320,6 +320,7 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
             name -> gw.config().proxy(name),
             gw::removed);
     session.owner(identity.issuer(), identity.subject());
+    session.clientResumes("1".equals(o.req.headers().get(Protocol.RESUMABLE_HEADER)));
     // Version 13 is the only one isWebSocketUpgrade lets through; the decoder slices, not copies.
     WebSocketServerHandshaker handshaker =
         new SlicingServerHandshaker(o.req.uri(), Protocol.SUBPROTOCOL, decoderConfig);

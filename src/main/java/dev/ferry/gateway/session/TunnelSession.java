@@ -76,6 +76,7 @@ public final class TunnelSession implements RelayListener {
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> durationTimer;
   private ScheduledFuture<?> resumeTimer;
+  private boolean clientResumes;
   private String ownerIssuer;
   private String ownerSubject;
 
@@ -155,6 +156,14 @@ public final class TunnelSession implements RelayListener {
     return loop;
   }
 
+  /**
+   * Whether the client said it can resume ({@code Ferry-Resumable: 1}); without it the session ends
+   * when its WebSocket drops, as there is nobody to resume it. Call before {@link #start}.
+   */
+  public void clientResumes(boolean yes) {
+    this.clientResumes = yes;
+  }
+
   /** Records who opened the session (issuer and subject), the only caller who may resume it. */
   public void owner(String issuer, String subject) {
     this.ownerIssuer = issuer;
@@ -170,7 +179,7 @@ public final class TunnelSession implements RelayListener {
 
   /** How long the session waits for a resume after its WebSocket dropped; zero: it does not. */
   public Duration resumeWindow() {
-    return proxy.limits().resumeWindow();
+    return clientResumes ? proxy.limits().resumeWindow() : Duration.ZERO;
   }
 
   /** Whether the relay keeps what it sends so that a dropped WebSocket can be resumed. */
