@@ -13,7 +13,8 @@ JAR="$PWD/target/ferry.jar"
 TEST_CP="$PWD/target/test-classes:$(cat target/test-classpath.txt)"
 W=$(mktemp -d /tmp/ferry-e2e.XXXXXX)
 chmod 755 "$W"
-PG_PORT=55432 SSH_PORT=52222 REDIS_PORT=56379 GW_PORT=58080
+# Fixed ports below the ephemeral range (32768-60999), so no outgoing connection can hold one.
+PG_PORT=25432 SSH_PORT=22222 REDIS_PORT=26379 GW_PORT=28080
 GW="http://127.0.0.1:$GW_PORT"
 pids=()
 passed=0 failed=0

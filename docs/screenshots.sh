@@ -22,7 +22,7 @@ OUT="$ROOT/docs/images"
 MEASURE="$ROOT/target/desktop-measurements.txt"
 W=$(mktemp -d /tmp/ferry-shots.XXXXXX)
 DISP=${FERRY_SHOTS_DISPLAY:-:99}
-GW_PORT=58180 FWD_PORT=15432
+GW_PORT=28180 FWD_PORT=15432 # below the ephemeral range (32768-60999)
 pids=()
 
 log() { printf 'screenshots: %s\n' "$*"; }

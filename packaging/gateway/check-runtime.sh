@@ -12,7 +12,7 @@ JAR="$PWD/target/ferry.jar"
 RT="$PWD/target/runtime-gateway"
 TEST_CP="$PWD/target/test-classes:$(cat target/test-classpath.txt)"
 W=$(mktemp -d /tmp/ferry-gw-runtime.XXXXXX)
-GW_PORT=58480
+GW_PORT=28480 # below the ephemeral range (32768-60999)
 pids=()
 passed=0 failed=0
 
