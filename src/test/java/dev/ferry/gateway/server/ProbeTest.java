@@ -3,6 +3,7 @@ package dev.ferry.gateway.server;
 import static dev.ferry.testkit.GatewayFixture.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.IssuerWarmup;
@@ -11,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -114,13 +116,10 @@ class ProbeTest {
     open.get(0).sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
     assertThat(events.get(0).closed.get(10, TimeUnit.SECONDS)).isEqualTo(1000);
     // the slot is freed when the gateway's side of the channel has closed
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    int status = 0;
-    while (System.nanoTime() < deadline
-        && (status = status(open(gw, token, new Events()))) != 101) {
-      Thread.sleep(100);
-    }
-    assertThat(status).isEqualTo(101);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> status(open(gw, token, new Events())) == 101);
     open.forEach(WebSocket::abort);
   }
 }
