@@ -31,6 +31,14 @@ public enum TunnelError {
    * all three, so that session ids cannot be probed.
    */
   SESSION_NOT_FOUND(404, 0, "session-not-found", 3, "session unknown, ended or not yours"),
+  /**
+   * A resume named the caller's own session, which the gateway ended while its WebSocket was down
+   * (idle timeout, token expired, access revoked, ...); the detail names that reason. Told only to
+   * the session's owner; everybody else gets {@link #SESSION_NOT_FOUND}. Kept apart from it so that
+   * clients stop on a reason they can show, and so that refusals counted as session-not-found stay
+   * a sign of someone guessing ids rather than of late clients.
+   */
+  SESSION_ENDED(410, 0, "session-ended", 5, "the session has ended"),
   /** The WebSocket under a tunnel dropped and could not be resumed within the resume window. */
   RESUME_TIMEOUT(0, 0, "resume-timeout", 5, "the tunnel could not be resumed in time");
 

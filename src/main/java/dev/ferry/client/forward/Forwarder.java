@@ -436,8 +436,8 @@ public final class Forwarder implements AutoCloseable {
                 }
 
                 @Override
-                public void failed(String detail) {
-                  reason(TunnelError.RESUME_TIMEOUT.tag() + ": " + detail);
+                public void failed(TunnelError error, String detail) {
+                  reason(error.tag() + ": " + detail);
                   listener.resumeFailed(counters.clientPort, detail);
                   relay.closeTunnel(1001, detail);
                 }

@@ -33,7 +33,10 @@ final class TunnelResumer {
   interface Outcome {
     void resumed(Tunnel tunnel);
 
-    void failed(String detail);
+    /**
+     * @param error why, as a kind: the gateway's refusal, or {@link TunnelError#RESUME_TIMEOUT}
+     */
+    void failed(TunnelError error, String detail);
   }
 
   private final TunnelConnector connector;
@@ -147,8 +150,13 @@ final class TunnelResumer {
       return;
     }
     Throwable c = unwrap(error);
+    if (c instanceof TunnelRefusedException r && r.error() == TunnelError.SESSION_ENDED) {
+      // The gateway ended the session while we were away; its detail says why.
+      fail(r.error(), "could not resume the tunnel to " + proxy + ": " + r.detail());
+      return;
+    }
     if (c instanceof TunnelRefusedException r && !retryable(r.error())) {
-      fail("the gateway refused to resume the tunnel to " + proxy + ": " + r.detail());
+      fail(r.error(), "the gateway refused to resume the tunnel to " + proxy + ": " + r.detail());
       return;
     }
     lastError =
@@ -163,14 +171,22 @@ final class TunnelResumer {
   }
 
   private void fail(String detail) {
-    done = true;
-    outcome.failed(detail);
+    fail(TunnelError.RESUME_TIMEOUT, detail);
   }
 
-  /** A refusal that a later attempt may not get: anything but "no such session" and bad input. */
-  private static boolean retryable(TunnelError e) {
+  private void fail(TunnelError error, String detail) {
+    done = true;
+    outcome.failed(error, detail);
+  }
+
+  /**
+   * A refusal that a later attempt may not get: anything but "no such session", "the session has
+   * ended" and bad input.
+   */
+  static boolean retryable(TunnelError e) {
     return switch (e) {
-      case SESSION_NOT_FOUND, PROXY_NOT_FOUND, ORIGIN_NOT_ALLOWED, BAD_REQUEST -> false;
+      case SESSION_NOT_FOUND, SESSION_ENDED, PROXY_NOT_FOUND, ORIGIN_NOT_ALLOWED, BAD_REQUEST ->
+          false;
       default -> true;
     };
   }

@@ -6,6 +6,7 @@ import dev.ferry.gateway.config.GatewayConfig;
 import dev.ferry.gateway.metrics.GatewayMetrics;
 import dev.ferry.gateway.policy.ProxyPolicy;
 import dev.ferry.gateway.policy.SessionLimiter;
+import dev.ferry.gateway.session.EndedSessions;
 import dev.ferry.gateway.session.TunnelSession;
 import dev.ferry.tunnel.TunnelError;
 import dev.ferry.tunnel.net.Transport;
@@ -31,6 +32,7 @@ public final class GatewayContext {
   private final UpstreamResolver resolver = new UpstreamResolver();
   private final Transport transport;
   private final Map<String, TunnelSession> sessions = new ConcurrentHashMap<>();
+  private final EndedSessions endedSessions = new EndedSessions();
   private volatile boolean draining;
 
   public GatewayContext(
@@ -144,6 +146,10 @@ public final class GatewayContext {
   }
 
   public void removed(TunnelSession s) {
+    EndedSessions.Ended ended = s.ending();
+    if (ended != null) {
+      endedSessions.add(ended);
+    }
     sessions.remove(s.id());
     synchronized (sessions) {
       sessions.notifyAll();
@@ -153,6 +159,11 @@ public final class GatewayContext {
   /** The live session with this id, or null. */
   public TunnelSession session(String id) {
     return sessions.get(id);
+  }
+
+  /** Sessions that ended recently, with why and whose, for their owners' late resumes. */
+  public EndedSessions endedSessions() {
+    return endedSessions;
   }
 
   public Collection<TunnelSession> sessions() {

@@ -7,6 +7,7 @@ import dev.ferry.gateway.config.Target;
 import dev.ferry.gateway.metrics.GatewayMetrics;
 import dev.ferry.gateway.policy.ProxyPolicy;
 import dev.ferry.gateway.policy.SessionLimiter;
+import dev.ferry.gateway.session.EndedSessions;
 import dev.ferry.gateway.session.TunnelSession;
 import dev.ferry.tunnel.FrameCodec;
 import dev.ferry.tunnel.Protocol;
@@ -117,7 +118,9 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       path = path.substring(0, q);
     }
     Opening o = new Opening(ctx, req, path.substring(Protocol.TUNNEL_PATH_PREFIX.length()));
-    if (gw.draining()) {
+    // A resume is checked for draining after authentication: its owner may first have to learn
+    // that the drain already ended the session, which needs to know who asks.
+    if (gw.draining() && !req.headers().contains(Protocol.RESUME_HEADER)) {
       o.refuse(TunnelError.DRAINING, "gateway is draining; try again", null);
       return;
     }
@@ -173,6 +176,19 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       return;
     }
     o.user = identity.user();
+    String resumeId = o.req.headers().get(Protocol.RESUME_HEADER);
+    if (resumeId != null) {
+      // Before the proxy's rules: a session ended because its proxy was removed or its user's
+      // access revoked would otherwise only get "unknown proxy". Only the owner matches.
+      EndedSessions.Ended ended =
+          gw.endedSessions()
+              .find(resumeId, o.proxyName, identity.issuer(), identity.subject(), identity.user())
+              .orElse(null);
+      if (ended != null) {
+        refuseEnded(o, ended);
+        return;
+      }
+    }
     ProxyConfig proxy =
         PROXY_NAME.matcher(o.proxyName).matches()
             ? gw.config().proxy(o.proxyName).orElse(null)
@@ -190,7 +206,6 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       o.refuse(TunnelError.DRAINING, "gateway is draining; try again", null);
       return;
     }
-    String resumeId = o.req.headers().get(Protocol.RESUME_HEADER);
     if (resumeId != null) {
       resume(o, identity, resumeId);
       return;
@@ -447,10 +462,28 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
         "resume of " + shown + " refused: " + why);
   }
 
+  /**
+   * The caller's own session ended while it was away: say why, so that its client stops trying and
+   * shows the reason. Only ever called for the session's owner.
+   */
+  private void refuseEnded(Opening o, EndedSessions.Ended ended) {
+    gw.metrics().resume(ended.proxy(), "refused");
+    o.refuse(
+        TunnelError.SESSION_ENDED,
+        ended.describe(),
+        "resume of " + ended.sessionId() + " refused: " + ended.describe());
+  }
+
   private void resumeOnSessionLoop(Opening o, TunnelSession s, long clientReceived) {
     Channel client = o.ctx.channel();
     if (!client.isActive()) {
       o.req.release();
+      return;
+    }
+    EndedSessions.Ended ending = s.ending();
+    if (ending != null) {
+      // Ended, still closing (e.g. its upstream gets its last bytes): already the real reason.
+      refuseEnded(o, ending);
       return;
     }
     long gatewayReceived = s.prepareResume(clientReceived);

@@ -72,6 +72,7 @@ public final class TunnelSession implements RelayListener {
   private long lastDataNanos;
   private String endReason;
   private String endResult;
+  private String endDetail;
   private boolean ended;
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> durationTimer;
@@ -303,7 +304,7 @@ public final class TunnelSession implements RelayListener {
     if (relay.isTerminating()) {
       return;
     }
-    setEnd(error.tag(), error.tag());
+    setEnd(error.tag(), error.tag(), why);
     relay.sendControl(FrameCodec.notice(relay.webSocket().alloc(), NoticeCode.CLOSING, why));
     relay.closeTunnel(error.closeCode(), why);
     // The upstream closes once what was queued for it is written; an upstream that stopped
@@ -350,7 +351,7 @@ public final class TunnelSession implements RelayListener {
       loop.execute(this::abort);
       return;
     }
-    setEnd(TunnelError.DRAINING.tag(), TunnelError.DRAINING.tag());
+    setEnd(TunnelError.DRAINING.tag(), TunnelError.DRAINING.tag(), "the gateway shut down");
     relay.webSocket().close();
     relay.tcp().close();
   }
@@ -399,7 +400,11 @@ public final class TunnelSession implements RelayListener {
         loop.schedule(
             () -> {
               if (!ended && relay.isDetached() && !relay.isTerminating()) {
-                setEnd(RESUME_TIMEOUT, RESUME_TIMEOUT);
+                setEnd(
+                    RESUME_TIMEOUT,
+                    RESUME_TIMEOUT,
+                    "not resumed within the resume window of "
+                        + dev.ferry.gateway.server.Durations.format(resumeWindow()));
                 metrics.resume(proxy.name(), "timeout");
                 relay.closeTunnel(1001, "not resumed within the resume window");
               }
@@ -416,13 +421,13 @@ public final class TunnelSession implements RelayListener {
 
   @Override
   public void tcpClosed(Throwable cause) {
-    setEnd(TunnelError.UPSTREAM_CLOSED.tag(), TunnelError.UPSTREAM_CLOSED.tag());
     // A cause means the connection failed (reset by the target, say), not an orderly close.
-    relay.closeTunnel(
-        TunnelError.UPSTREAM_CLOSED.closeCode(),
+    String why =
         "upstream "
             + proxy.target()
-            + (cause != null ? " reset the connection" : " closed the connection"));
+            + (cause != null ? " reset the connection" : " closed the connection");
+    setEnd(TunnelError.UPSTREAM_CLOSED.tag(), TunnelError.UPSTREAM_CLOSED.tag(), why);
+    relay.closeTunnel(TunnelError.UPSTREAM_CLOSED.closeCode(), why);
   }
 
   @Override
@@ -442,10 +447,29 @@ public final class TunnelSession implements RelayListener {
   }
 
   private void setEnd(String reason, String result) {
+    setEnd(reason, result, null);
+  }
+
+  private void setEnd(String reason, String result, String detail) {
     if (endReason == null) {
       endReason = reason;
       endResult = result;
+      endDetail = detail;
     }
+  }
+
+  /**
+   * Why the session ends, once that is decided (it may still be closing), else null. On the
+   * session's loop.
+   */
+  public EndedSessions.Ended ending() {
+    if (endReason == null) {
+      return null;
+    }
+    // A session that could not be resumed is never asked about again; nothing to remember.
+    Duration retain = resumable() ? resumeWindow().plus(EndedSessions.GRACE) : Duration.ZERO;
+    return new EndedSessions.Ended(
+        id, proxy.name(), ownerIssuer, ownerSubject, user, endReason, endDetail, retain);
   }
 
   private void maybeEnd() {
