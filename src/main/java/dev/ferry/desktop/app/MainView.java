@@ -81,7 +81,7 @@ public final class MainView extends BorderPane {
             tab(
                 "Settings",
                 Feather.SETTINGS,
-                new PreferencesView(vm.history(), vm.openWithSettings())));
+                new PreferencesView(vm.history(), vm.openWithSettings(), vm.look())));
     tabs.setId("mainTabs");
     tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
     return tabs;

@@ -97,6 +97,14 @@ public final class ForwarderCard extends VBox {
     Label totals = new Label();
     totals.getStyleClass().addAll(Styles.TEXT_SMALL, Styles.TEXT_MUTED);
     totals.textProperty().bind(vm.totalsProperty());
+    Label limited = new Label();
+    limited.setId("limited-" + id);
+    limited.setWrapText(true);
+    limited.setGraphic(new FontIcon(Feather.SLASH));
+    limited.getStyleClass().addAll(Styles.TEXT_SMALL, Styles.WARNING);
+    limited.textProperty().bind(vm.limitedTextProperty());
+    limited.managedProperty().bind(vm.limitedTextProperty().isNotEmpty());
+    limited.visibleProperty().bind(limited.managedProperty());
     Label expiry = new Label();
     expiry.setId("expiry-" + id);
     expiry.setGraphic(new FontIcon(Feather.CLOCK));
@@ -161,7 +169,8 @@ public final class ForwarderCard extends VBox {
     notice.visibleProperty().bind(notice.managedProperty());
 
     getChildren()
-        .addAll(header, copies, opened, stats, totals, expiry, chart, table, refusal, notice);
+        .addAll(
+            header, copies, opened, stats, totals, limited, expiry, chart, table, refusal, notice);
   }
 
   private static List<XYChart.Data<Number, Number>> points(

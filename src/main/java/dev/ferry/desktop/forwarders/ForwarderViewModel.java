@@ -59,6 +59,9 @@ public final class ForwarderViewModel implements ForwarderListener {
   private final StringProperty bytesUpText = new SimpleStringProperty(Formats.bytes(0));
   private final StringProperty bytesDownText = new SimpleStringProperty(Formats.bytes(0));
   private final StringProperty totals = new SimpleStringProperty("");
+  private final LongProperty limited = new SimpleLongProperty();
+  private final IntegerProperty maxConnections = new SimpleIntegerProperty();
+  private final StringProperty limitedText = new SimpleStringProperty("");
   private final StringProperty rtt = new SimpleStringProperty(Formats.rtt(null));
   private final StringProperty expiry = new SimpleStringProperty("");
   private final StringProperty lastRefusal = new SimpleStringProperty("");
@@ -114,7 +117,11 @@ public final class ForwarderViewModel implements ForwarderListener {
         s.totalConnections()
             + " connection"
             + (s.totalConnections() == 1 ? "" : "s")
-            + (s.refusedConnections() == 0 ? "" : ", " + s.refusedConnections() + " refused"));
+            + (s.refusedConnections() == 0 ? "" : ", " + s.refusedConnections() + " refused")
+            + (s.maxConnections() == 0 ? "" : " · at most " + s.maxConnections() + " at once"));
+    limited.set(s.limitedConnections());
+    maxConnections.set(s.maxConnections());
+    limitedText.set(limitedText(s.limitedConnections(), s.maxConnections()));
     rtt.set(Formats.rtt(forwarder.lastRtt()));
     if (previous != null) {
       rates.add(
@@ -143,6 +150,32 @@ public final class ForwarderViewModel implements ForwarderListener {
   @Override
   public void connectionRefused(int localPort, TunnelError error, String detail) {
     String text = "Connection from port " + localPort + " refused: " + reason(error, detail);
+    ui.execute(
+        () -> {
+          lastRefusal.set(text);
+          refusals.add(0, text);
+          if (refusals.size() > MAX_REFUSALS) {
+            refusals.remove(MAX_REFUSALS, refusals.size());
+          }
+        });
+  }
+
+  /** "2 connections turned away by the limit of 1 at once"; empty when none was. */
+  static String limitedText(long limited, int max) {
+    if (limited == 0) {
+      return "";
+    }
+    return limited
+        + " connection"
+        + (limited == 1 ? "" : "s")
+        + " turned away by the limit of "
+        + max
+        + " at once";
+  }
+
+  @Override
+  public void connectionLimited(int localPort, String message) {
+    String text = "Connection from port " + localPort + " closed: " + message;
     ui.execute(
         () -> {
           lastRefusal.set(text);
@@ -292,9 +325,24 @@ public final class ForwarderViewModel implements ForwarderListener {
     return bytesDownText;
   }
 
-  /** "3 connections, 1 refused". */
+  /** "3 connections, 1 refused · at most 2 at once". */
   public StringProperty totalsProperty() {
     return totals;
+  }
+
+  /** Local connections closed at once because the forwarder's limit was reached. */
+  public LongProperty limitedProperty() {
+    return limited;
+  }
+
+  /** The forwarder's limit of connections at once, 0 for none. */
+  public IntegerProperty maxConnectionsProperty() {
+    return maxConnections;
+  }
+
+  /** "1 connection turned away by the limit of 1 at once"; empty while none was. */
+  public StringProperty limitedTextProperty() {
+    return limitedText;
   }
 
   public StringProperty rttProperty() {

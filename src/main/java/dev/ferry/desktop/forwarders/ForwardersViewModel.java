@@ -103,6 +103,8 @@ public final class ForwardersViewModel {
     suggestedPort.set(0);
     suggestionFor.set(null);
     GatewayViewModel g = item.gateway();
+    // The preference as it is now: a changed limit applies to forwarders started afterwards.
+    int limit = settings.get().maxConnections();
     ForwarderViewModel vm = new ForwarderViewModel(g, item.name(), item.kind(), ui);
     vm.connect(sessions, openWith);
     io.execute(
@@ -111,11 +113,11 @@ public final class ForwardersViewModel {
           String note = null;
           Exception failure = null;
           try {
-            f = g.service().forward(item.name(), port, vm);
+            f = g.service().forward(item.name(), port, limit, vm);
           } catch (Exception e) {
             if (port != 0 && Ports.inUse(e) && !strict) {
               try {
-                f = g.service().forward(item.name(), 0, vm);
+                f = g.service().forward(item.name(), 0, limit, vm);
                 note = "Port " + port + " was taken; " + item.name() + " now listens on ";
               } catch (Exception again) {
                 failure = again;

@@ -274,7 +274,14 @@ public final class CoreGatewayService implements GatewayService {
 
   @Override
   public Forwarder forward(String proxy, int port, ForwarderListener listener) throws Exception {
-    Forwarder f = new Forwarder(connector(), proxy, gate, "127.0.0.1", port, listener);
+    return forward(proxy, port, 0, listener);
+  }
+
+  @Override
+  public Forwarder forward(String proxy, int port, int maxConnections, ForwarderListener listener)
+      throws Exception {
+    Forwarder f =
+        new Forwarder(connector(), proxy, gate, "127.0.0.1", port, maxConnections, listener);
     try {
       f.start();
     } catch (Exception e) {

@@ -51,6 +51,21 @@ public interface GatewayService extends AutoCloseable {
    */
   Forwarder forward(String proxy, int port, ForwarderListener listener) throws Exception;
 
+  /**
+   * {@link #forward(String, int, ForwarderListener)} letting in at most {@code maxConnections}
+   * local connections at once (0: no limit); one more is closed at once and reported through {@link
+   * ForwarderListener#connectionLimited}. A service that cannot limit says so rather than ignoring
+   * the limit.
+   */
+  default Forwarder forward(String proxy, int port, int maxConnections, ForwarderListener listener)
+      throws Exception {
+    if (maxConnections != 0) {
+      throw new UnsupportedOperationException(
+          getClass().getSimpleName() + " cannot limit a forwarder's connections");
+    }
+    return forward(proxy, port, listener);
+  }
+
   @Override
   void close();
 }

@@ -4,6 +4,7 @@ import atlantafx.base.theme.Styles;
 import dev.ferry.desktop.history.HistoryViewModel;
 import dev.ferry.desktop.openwith.OpenWithSettingsViewModel;
 import dev.ferry.desktop.settings.Settings;
+import dev.ferry.desktop.settings.SettingsViewModel;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.control.Button;
@@ -19,10 +20,14 @@ import javafx.scene.layout.VBox;
 import org.kordamp.ikonli.feather.Feather;
 import org.kordamp.ikonli.javafx.FontIcon;
 
-/** The settings area: how long history is kept, and the "Open with…" command per kind. */
+/**
+ * The settings area: how long history is kept, the connection limit of new forwarders, and the
+ * "Open with…" command per kind.
+ */
 public final class PreferencesView extends ScrollPane {
 
-  public PreferencesView(HistoryViewModel history, OpenWithSettingsViewModel openWith) {
+  public PreferencesView(
+      HistoryViewModel history, OpenWithSettingsViewModel openWith, SettingsViewModel settings) {
     setFitToWidth(true);
     setId("preferences");
 
@@ -42,6 +47,25 @@ public final class PreferencesView extends ScrollPane {
     daysHelp.getStyleClass().add(Styles.TEXT_MUTED);
     HBox retention = new HBox(8, new Label("Keep sessions for"), days, daysHelp);
     retention.setAlignment(Pos.CENTER_LEFT);
+
+    Label forwardersTitle = new Label("Forwarders");
+    forwardersTitle.getStyleClass().add(Styles.TITLE_4);
+    TextField max = new TextField();
+    max.setId("maxConnections");
+    max.setPrefColumnCount(6);
+    max.textProperty().bindBidirectional(settings.maxConnectionsTextProperty());
+    Label maxHelp =
+        new Label(
+            "local connections at once (0: no limit); applies to forwarders started from now on");
+    maxHelp.getStyleClass().add(Styles.TEXT_MUTED);
+    HBox limit = new HBox(8, new Label("Max connections per forwarder"), max, maxHelp);
+    limit.setAlignment(Pos.CENTER_LEFT);
+    Label maxProblem = new Label();
+    maxProblem.setId("maxConnectionsProblem");
+    maxProblem.getStyleClass().addAll(Styles.TEXT_SMALL, Styles.DANGER);
+    maxProblem.textProperty().bind(settings.maxConnectionsProblemProperty());
+    maxProblem.managedProperty().bind(maxProblem.textProperty().isNotEmpty());
+    maxProblem.visibleProperty().bind(maxProblem.managedProperty());
 
     Label openTitle = new Label("Open with");
     openTitle.getStyleClass().add(Styles.TITLE_4);
@@ -78,7 +102,17 @@ public final class PreferencesView extends ScrollPane {
       r += 2;
     }
 
-    VBox content = new VBox(10, historyTitle, retention, openTitle, openHelp, grid);
+    VBox content =
+        new VBox(
+            10,
+            historyTitle,
+            retention,
+            forwardersTitle,
+            limit,
+            maxProblem,
+            openTitle,
+            openHelp,
+            grid);
     content.setPadding(new Insets(16));
     content.setMaxWidth(900);
     setContent(content);

@@ -26,6 +26,9 @@ import java.util.Set;
  * @param keepInTray whether closing the window keeps the app (and its forwarders) running in the
  *     tray, where the desktop has one; null reads as true
  * @param dismissed notices the user dismissed for good (e.g. {@link #NOTICE_NO_TRAY})
+ * @param maxConnections how many local connections each forwarder started from now on lets in at
+ *     once, 0 for no limit (the CLI's {@code --max-connections}); null (older files) reads as 0,
+ *     out-of-range values are clamped to 0…{@value #MAX_CONNECTIONS}
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -39,10 +42,14 @@ public record Settings(
     Integer historyDays,
     Map<String, String> openWith,
     Boolean keepInTray,
-    Set<String> dismissed) {
+    Set<String> dismissed,
+    Integer maxConnections) {
 
   public static final int MAX_RECENTS = 8;
   public static final int MAX_HISTORY_DAYS = 3650;
+
+  /** The highest per-forwarder connection limit the preference takes. */
+  public static final int MAX_CONNECTIONS = 10_000;
 
   /** The notice "this desktop has no tray". */
   public static final String NOTICE_NO_TRAY = "no-tray";
@@ -58,7 +65,8 @@ public record Settings(
           null,
           Map.of(),
           true,
-          Set.of());
+          Set.of(),
+          0);
 
   public Settings {
     theme = theme == null ? ThemeChoice.SYSTEM : theme;
@@ -74,6 +82,8 @@ public record Settings(
     openWith = openWith == null ? Map.of() : Map.copyOf(openWith);
     keepInTray = keepInTray == null || keepInTray;
     dismissed = dismissed == null ? Set.of() : Set.copyOf(dismissed);
+    maxConnections =
+        maxConnections == null ? 0 : Math.max(0, Math.min(MAX_CONNECTIONS, maxConnections));
   }
 
   /** The key a proxy is remembered under: the same name on two gateways are two proxies. */
@@ -92,7 +102,8 @@ public record Settings(
         historyDays,
         openWith,
         keepInTray,
-        dismissed);
+        dismissed,
+        maxConnections);
   }
 
   public Settings withGateway(String url) {
@@ -110,7 +121,8 @@ public record Settings(
         historyDays,
         openWith,
         keepInTray,
-        dismissed);
+        dismissed,
+        maxConnections);
   }
 
   public Settings withoutGateway(String url) {
@@ -126,7 +138,8 @@ public record Settings(
         historyDays,
         openWith,
         keepInTray,
-        dismissed);
+        dismissed,
+        maxConnections);
   }
 
   public Settings withFavorite(String key, boolean favorite) {
@@ -146,7 +159,8 @@ public record Settings(
         historyDays,
         openWith,
         keepInTray,
-        dismissed);
+        dismissed,
+        maxConnections);
   }
 
   /** {@code key} moves to the front of the recents; the oldest falls off past the maximum. */
@@ -167,7 +181,8 @@ public record Settings(
         historyDays,
         openWith,
         keepInTray,
-        dismissed);
+        dismissed,
+        maxConnections);
   }
 
   public Settings withPort(String key, int port) {
@@ -183,7 +198,8 @@ public record Settings(
         historyDays,
         openWith,
         keepInTray,
-        dismissed);
+        dismissed,
+        maxConnections);
   }
 
   /** Pins {@code port} for {@code key}; null unpins. */
@@ -204,7 +220,8 @@ public record Settings(
         historyDays,
         openWith,
         keepInTray,
-        dismissed);
+        dismissed,
+        maxConnections);
   }
 
   /** Keeps sessions {@code days} days (0: forever); clamped to 0…{@value #MAX_HISTORY_DAYS}. */
@@ -219,7 +236,8 @@ public record Settings(
         days,
         openWith,
         keepInTray,
-        dismissed);
+        dismissed,
+        maxConnections);
   }
 
   /** Sets the "Open with…" command of {@code kind}; null goes back to the default. */
@@ -240,7 +258,8 @@ public record Settings(
         historyDays,
         o,
         keepInTray,
-        dismissed);
+        dismissed,
+        maxConnections);
   }
 
   public Settings withKeepInTray(boolean keep) {
@@ -254,7 +273,24 @@ public record Settings(
         historyDays,
         openWith,
         keep,
-        dismissed);
+        dismissed,
+        maxConnections);
+  }
+
+  /** Forwarders started from now on let in at most {@code n} connections at once (0: no limit). */
+  public Settings withMaxConnections(int n) {
+    return new Settings(
+        theme,
+        gateways,
+        favorites,
+        recents,
+        ports,
+        pinnedPorts,
+        historyDays,
+        openWith,
+        keepInTray,
+        dismissed,
+        n);
   }
 
   /** The notice {@code id} was dismissed: it is not shown again. */
@@ -271,6 +307,7 @@ public record Settings(
         historyDays,
         openWith,
         keepInTray,
-        d);
+        d,
+        maxConnections);
   }
 }

@@ -1,0 +1,180 @@
+package dev.ferry.desktop.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.desktop.DesktopWorld;
+import dev.ferry.desktop.PlayedBrowser;
+import dev.ferry.desktop.forwarders.ForwarderViewModel;
+import dev.ferry.desktop.proxies.ProxyItem;
+import dev.ferry.desktop.settings.SettingsModel;
+import dev.ferry.desktop.settings.SettingsStore;
+import dev.ferry.testkit.GatewayFixture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The "Max connections per forwarder" preference end to end through the view-models, against a real
+ * gateway, OIDC provider and echo target (as {@link MainViewModelTest}: a single thread stands in
+ * for the FX thread).
+ */
+@Timeout(120)
+class ForwarderLimitViewModelTest {
+  @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+  private final ExecutorService io = Executors.newCachedThreadPool();
+  private final ExecutorService ui = Executors.newSingleThreadExecutor();
+  private final PlayedBrowser browser = new PlayedBrowser();
+  private DesktopWorld world;
+  private SettingsStore store;
+  private MainViewModel vm;
+
+  @BeforeEach
+  void start() throws Exception {
+    world = new DesktopWorld(fx);
+    store = new SettingsStore(dir);
+    vm =
+        new MainViewModel(
+            new SettingsModel(store, store.load(), io), world.services(dir), browser, io, ui);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    run(vm::close);
+    browser.close();
+    io.shutdownNow();
+    ui.shutdownNow();
+  }
+
+  private <T> T onUi(Callable<T> c) throws Exception {
+    return ui.submit(c).get(10, TimeUnit.SECONDS);
+  }
+
+  private void run(Runnable r) throws Exception {
+    onUi(
+        () -> {
+          r.run();
+          return null;
+        });
+  }
+
+  private ProxyItem signInAndFindEcho() throws Exception {
+    run(() -> vm.gateways().urlInputProperty().set(world.gateway.url()));
+    run(vm.gateways()::add);
+    await().atMost(WAIT).until(() -> onUi(() -> vm.gateways().gateways().size()) == 1);
+    world.nextSignInIsAlice();
+    run(vm.signIn()::signIn);
+    await().atMost(WAIT).until(() -> onUi(() -> vm.signIn().signedInProperty().get()));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                onUi(() -> vm.proxies().visible().stream().anyMatch(p -> p.name().equals("echo"))));
+    return onUi(
+        () ->
+            vm.proxies().visible().stream()
+                .filter(p -> p.name().equals("echo"))
+                .findFirst()
+                .orElseThrow());
+  }
+
+  private ForwarderViewModel connect(ProxyItem echo) throws Exception {
+    run(() -> vm.forwarders().connect(echo));
+    await().atMost(WAIT).until(() -> onUi(() -> vm.forwarders().forwarders().size()) == 1);
+    return onUi(() -> vm.forwarders().forwarders().get(0));
+  }
+
+  private static Socket open(ForwarderViewModel f) throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
+    s.setSoTimeout(30_000);
+    return s;
+  }
+
+  private static void echo(Socket s, String text) throws IOException {
+    byte[] b = text.getBytes(StandardCharsets.UTF_8);
+    s.getOutputStream().write(b);
+    s.getOutputStream().flush();
+    assertThat(new String(s.getInputStream().readNBytes(b.length), StandardCharsets.UTF_8))
+        .isEqualTo(text);
+  }
+
+  private <T> T sampled(ForwarderViewModel f, Callable<T> read) throws Exception {
+    return onUi(
+        () -> {
+          f.sample(Instant.now());
+          return read.call();
+        });
+  }
+
+  @Test
+  @DisplayName("limit 1: a second local connection is turned away and the forwarder's card says so")
+  void limitOfOne() throws Exception {
+    ProxyItem echo = signInAndFindEcho();
+    run(() -> vm.look().maxConnectionsTextProperty().set("1"));
+    await().atMost(WAIT).until(() -> store.load().maxConnections() == 1);
+
+    ForwarderViewModel f = connect(echo);
+    assertThat(sampled(f, () -> f.maxConnectionsProperty().get())).isEqualTo(1);
+    assertThat(sampled(f, () -> f.limitedTextProperty().get())).isEmpty();
+    assertThat(sampled(f, () -> f.totalsProperty().get())).endsWith(" · at most 1 at once");
+    try (Socket first = open(f)) {
+      echo(first, "the one allowed");
+      try (Socket second = open(f)) {
+        assertThat(second.getInputStream().read()).as("turned away at once").isEqualTo(-1);
+      }
+      echo(first, "the first carries on");
+      await().atMost(WAIT).until(() -> sampled(f, () -> f.limitedProperty().get()), n -> n == 1);
+      assertThat(sampled(f, () -> f.limitedTextProperty().get()))
+          .isEqualTo("1 connection turned away by the limit of 1 at once");
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> onUi(() -> f.lastRefusalProperty().get()),
+              r -> r.endsWith("closed: limit of 1 connections reached"));
+      assertThat(onUi(() -> List.copyOf(f.refusals()))).hasSize(1);
+      assertThat(sampled(f, () -> f.activeProperty().get())).isEqualTo(1);
+    }
+    // The slot is free again once the first connection has gone.
+    await().atMost(WAIT).until(() -> sampled(f, () -> f.activeProperty().get()) == 0);
+    try (Socket third = open(f)) {
+      echo(third, "the slot was freed");
+    }
+
+    // A changed preference applies to forwarders started afterwards, not to the running one.
+    run(() -> vm.look().maxConnectionsTextProperty().set("0"));
+    await().atMost(WAIT).until(() -> store.load().maxConnections() == 0);
+    assertThat(sampled(f, () -> f.maxConnectionsProperty().get())).isEqualTo(1);
+    run(() -> vm.forwarders().disconnect(f));
+    ForwarderViewModel unlimited = connect(echo);
+    assertThat(unlimited).isNotSameAs(f);
+    try (Socket a = open(unlimited);
+        Socket b = open(unlimited)) {
+      echo(a, "no limit");
+      echo(b, "now");
+    }
+    assertThat(sampled(unlimited, () -> unlimited.maxConnectionsProperty().get())).isZero();
+    assertThat(sampled(unlimited, () -> unlimited.limitedProperty().get())).isZero();
+    assertThat(sampled(unlimited, () -> unlimited.totalsProperty().get()))
+        .doesNotContain("at most");
+  }
+}
