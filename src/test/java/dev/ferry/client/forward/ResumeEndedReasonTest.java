@@ -256,6 +256,38 @@ class ResumeEndedReasonTest {
 
   @Test
   @Timeout(180)
+  @DisplayName(
+      "access revoked by a reload while cut: the owner, no longer allowed, still learns why")
+  void accessRevokedWhileCut() throws Exception {
+    try (Cut t = new Cut(idleAfter(Duration.ofMinutes(30)))) {
+      t.gw
+          .server()
+          .reload(
+              fx.gateway()
+                  .proxy(
+                      "echo",
+                      t.target.address(),
+                      idleAfter(Duration.ofMinutes(30)),
+                      new AccessRule(Set.of(BOB), Set.of()))
+                  .config());
+      t.awaitEnd("access-revoked");
+      String failed = t.releaseAndAwaitFailure();
+      assertThat(failed)
+          .isEqualTo(
+              "could not resume the tunnel to echo: the session ended: access-revoked"
+                  + " (access to proxy echo was revoked for "
+                  + ALICE
+                  + ")");
+      // Bob may use the proxy, but the session is not his: the plain 404.
+      assertPlain404(t.resume("echo", fx.token(BOB), t.sessionId), t.sessionId);
+      // Alice, no longer allowed, naming an id that is not hers: the usual answer to a stranger.
+      Answer fresh = t.resume("echo", fx.token(ALICE), "AAAAAAAAAAAAAAAAAAAAAA");
+      assertThat(fresh.type()).isEqualTo(TunnelError.PROXY_NOT_FOUND.problemType());
+    }
+  }
+
+  @Test
+  @Timeout(180)
   @DisplayName("proxy removed by a reload while cut: the owner learns it; others see no proxy")
   void proxyRemovedWhileCut() throws Exception {
     try (Cut t = new Cut(idleAfter(Duration.ofMinutes(30)))) {
