@@ -12,7 +12,6 @@ import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.IssuerWarmup;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -57,9 +56,7 @@ class StdioTunnelResumeTest {
             new TunnelConnector(GatewayEndpoint.parse("http://127.0.0.1:" + cutter.port()), null));
     StdioTunnel tunnel = new StdioTunnel(connector, "bulk", fx.tokens(fx.token(ALICE)));
 
-    ByteArrayOutputStream pattern = new ByteArrayOutputStream();
-    Streams.writePattern(pattern, size);
-    CountingInput stdin = new CountingInput(new ByteArrayInputStream(pattern.toByteArray()));
+    CountingInput stdin = new CountingInput(Streams.patternInput(size));
     DigestingOutput stdout = new DigestingOutput(size);
     CompletableFuture<StdioTunnel.Result> run =
         CompletableFuture.supplyAsync(
