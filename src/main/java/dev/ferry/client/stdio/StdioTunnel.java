@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -29,6 +30,9 @@ public final class StdioTunnel {
   private static final Logger log = LoggerFactory.getLogger(StdioTunnel.class);
   private static final int BUFFER = 64 * 1024;
   private static final int CONNECT_TIMEOUT_MS = 10_000;
+
+  /** How long a stop waits for a tunnel that was still opening to be closed. */
+  private static final Duration STOP_WAIT = Duration.ofSeconds(2);
 
   /** How long the output may make no progress, after the tunnel ended, before it is given up. */
   private static final long OUTPUT_STALL_MS = 10_000;
@@ -125,11 +129,27 @@ public final class StdioTunnel {
     outcome.stopping();
     if (f != null) {
       f.close();
+      awaitNoTunnel(f);
     }
     outcome.complete(
         f == null
             ? StdioOutcome.stopped(0, 0)
             : StdioOutcome.stopped(f.stats().bytesUp(), f.stats().bytesDown()));
+  }
+
+  /**
+   * A tunnel that was still opening when the forwarder closed is closed, with its close frame, as
+   * soon as it opens: give that a moment before the process exits.
+   */
+  private static void awaitNoTunnel(Forwarder f) {
+    long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+    try {
+      while (f.stats().activeConnections() > 0 && System.nanoTime() - deadline < 0) {
+        Thread.sleep(10);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** How many times a dropped WebSocket under this tunnel was resumed so far. */
