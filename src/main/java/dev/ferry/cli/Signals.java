@@ -31,7 +31,8 @@ final class Signals {
 
   /**
    * Runs {@code onHangup} on every SIGHUP (the gateway re-reads its config; {@code ferry stdio},
-   * whom ssh ends so, closes its tunnel); does nothing where the runtime has no signal support.
+   * which ssh stops this way, closes its tunnel); does nothing where the runtime has no signal
+   * support.
    */
   @SuppressWarnings("restriction")
   static void onHangup(Runnable onHangup) {

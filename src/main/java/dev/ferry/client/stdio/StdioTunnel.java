@@ -31,7 +31,7 @@ public final class StdioTunnel {
   private static final int BUFFER = 64 * 1024;
   private static final int CONNECT_TIMEOUT_MS = 10_000;
 
-  /** How long a stop waits for a tunnel that was still opening to be closed. */
+  /** How long a stop waits for the gateway to take the close frame (or an opening tunnel's). */
   private static final Duration STOP_WAIT = Duration.ofSeconds(2);
 
   /** How long the output may make no progress, after the tunnel ended, before it is given up. */
@@ -128,8 +128,9 @@ public final class StdioTunnel {
     }
     outcome.stopping();
     if (f != null) {
-      f.close();
-      awaitNoTunnel(f);
+      long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+      f.close(); // waits for the gateway's answers within about the same time
+      awaitNoTunnel(f, deadline);
     }
     outcome.complete(
         f == null
@@ -141,8 +142,7 @@ public final class StdioTunnel {
    * A tunnel that was still opening when the forwarder closed is closed, with its close frame, as
    * soon as it opens: give that a moment before the process exits.
    */
-  private static void awaitNoTunnel(Forwarder f) {
-    long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+  private static void awaitNoTunnel(Forwarder f, long deadline) {
     try {
       while (f.stats().activeConnections() > 0 && System.nanoTime() - deadline < 0) {
         Thread.sleep(10);
