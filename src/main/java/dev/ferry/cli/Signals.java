@@ -30,8 +30,9 @@ final class Signals {
   }
 
   /**
-   * Runs {@code onHangup} on every SIGHUP (the gateway re-reads its config); does nothing where the
-   * runtime has no signal support.
+   * Runs {@code onHangup} on every SIGHUP (the gateway re-reads its config; {@code ferry stdio},
+   * which ssh stops this way, closes its tunnel); does nothing where the runtime has no signal
+   * support.
    */
   @SuppressWarnings("restriction")
   static void onHangup(Runnable onHangup) {

@@ -31,7 +31,12 @@ final class StdioCommand implements Callable<Integer> {
     try (TunnelConnector connector = client.connector();
         FileInputStream in = new FileInputStream(FileDescriptor.in);
         FileOutputStream out = new FileOutputStream(FileDescriptor.out)) {
-      result = new StdioTunnel(connector, proxy, client.tokens()).run(in, out);
+      StdioTunnel tunnel = new StdioTunnel(connector, proxy, client.tokens());
+      // ssh ends its ProxyCommand with SIGHUP and no goodbye: a close frame now lets the gateway
+      // end the session at once rather than hold it, resumable, for its resume window.
+      Signals.onTermination(tunnel::stop);
+      Signals.onHangup(tunnel::stop);
+      result = tunnel.run(in, out);
     }
     if (result.error() != null) {
       throw new CliFailure(result.exitCode(), result.detail());

@@ -412,6 +412,19 @@ public final class GatewayFixture
       return registry.scrape();
     }
 
+    /**
+     * {@code ferry_session_resumes_total{proxy,result}} right now (result: ok, refused, timeout).
+     */
+    public long resumes(String proxy, String result) {
+      String prefix =
+          "ferry_session_resumes_total{proxy=\"" + proxy + "\",result=\"" + result + "\"} ";
+      return metrics()
+          .lines()
+          .filter(l -> l.startsWith(prefix))
+          .mapToLong(l -> (long) Double.parseDouble(l.substring(prefix.length())))
+          .sum();
+    }
+
     /** Drains with {@code deadline} and waits for the event loops. */
     public void stop(Duration deadline) throws InterruptedException {
       if (!stopped) {

@@ -39,6 +39,50 @@ public final class Streams {
     out.flush();
   }
 
+  /**
+   * The bytes {@link #writePattern} writes for {@code count}, as a stream that reads them without
+   * holding them all (for a program's standard input).
+   */
+  public static InputStream patternInput(long count) {
+    return new InputStream() {
+      long left = count;
+      int offset;
+      int chunkLength;
+      int chunkRead;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (len == 0) {
+          return 0;
+        }
+        if (chunkRead == chunkLength) {
+          if (left == 0) {
+            return -1;
+          }
+          // The same chunks, from the same offsets, as writePattern.
+          offset += chunkLength;
+          int n = (int) Math.min(BLOCK, left);
+          if (offset + n > PATTERN.length) {
+            offset = 0;
+          }
+          chunkLength = n;
+          chunkRead = 0;
+          left -= n;
+        }
+        int k = Math.min(len, chunkLength - chunkRead);
+        System.arraycopy(PATTERN, offset + chunkRead, b, off, k);
+        chunkRead += k;
+        return k;
+      }
+    };
+  }
+
   /** The SHA-256 of what {@link #writePattern} writes for {@code count}. */
   public static byte[] patternDigest(long count) {
     MessageDigest md = sha256();

@@ -16,6 +16,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -23,6 +24,7 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +33,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,6 +54,12 @@ import org.slf4j.LoggerFactory;
 public final class Forwarder implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
 
+  /**
+   * How long {@link #close} waits for the gateway to answer its close frames (a relay cuts an
+   * unanswered one after about as long).
+   */
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
+
   private final TunnelConnector connector;
   private final String proxy;
   private final TokenSource tokens;
@@ -69,6 +78,7 @@ public final class Forwarder implements AutoCloseable {
   private final Map<Channel, Live> live = new ConcurrentHashMap<>();
   private final Clock clock = Clock.systemUTC();
   private volatile Duration lastRtt;
+  private volatile InetSocketAddress onlyPeer;
   private Channel server;
 
   /**
@@ -168,6 +178,17 @@ public final class Forwarder implements AutoCloseable {
     return port();
   }
 
+  /**
+   * Accepts only the local connection that comes from {@code peer} (address and port); any other is
+   * closed at once, before a token is asked for or a tunnel opened, and reported as a {@link
+   * ForwarderListener#warning}. For a forwarder whose one client is a socket of this process, bound
+   * before it connects ({@code ferry stdio}): another local process racing it to the port gets
+   * nothing. Call before {@link #start}.
+   */
+  public void acceptOnlyFrom(InetSocketAddress peer) {
+    this.onlyPeer = peer;
+  }
+
   /** The bound port (after {@link #start}). */
   public int port() {
     return ((InetSocketAddress) server.localAddress()).getPort();
@@ -263,7 +284,19 @@ public final class Forwarder implements AutoCloseable {
   }
 
   private void accepted(Channel local) {
-    int localPort = ((InetSocketAddress) local.remoteAddress()).getPort();
+    InetSocketAddress from = (InetSocketAddress) local.remoteAddress();
+    int localPort = from.getPort();
+    InetSocketAddress only = onlyPeer;
+    if (only != null && !only.equals(from)) {
+      listener.warning(
+          "refused a connection from "
+              + from.getAddress().getHostAddress()
+              + ":"
+              + localPort
+              + ": this forwarder serves only its own client");
+      local.close();
+      return;
+    }
     if (!reserveSlot()) {
       limited.incrementAndGet();
       listener.connectionLimited(localPort, "limit of " + maxConnections + " connections reached");
@@ -525,12 +558,33 @@ public final class Forwarder implements AutoCloseable {
   /** Stops listening and closes every connection and tunnel. */
   @Override
   public void close() {
-    // Close frames first: a gateway that only saw the connections drop would hold the sessions
-    // for a resume until its window ends.
+    // Close frames first, and a short wait for the gateway's answers: a gateway that only saw the
+    // connections drop would hold the sessions for a resume until its window ends.
+    List<Future<Channel>> closing = new ArrayList<>();
     for (Live l : live.values()) {
       Relay r = l.relay;
       if (r != null) {
-        r.tcp().eventLoop().execute(() -> r.closeTunnel(1001, "the forwarder was closed"));
+        try {
+          closing.add(
+              r.tcp()
+                  .eventLoop()
+                  .submit(
+                      () -> {
+                        r.closeTunnel(1001, "the forwarder was closed");
+                        return r.webSocket();
+                      }));
+        } catch (RejectedExecutionException loopGone) {
+          // the connector was closed first: nothing left to say goodbye with
+        }
+      }
+    }
+    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+    for (Future<Channel> f : closing) {
+      if (f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+          && f.isSuccess()) {
+        f.getNow()
+            .closeFuture()
+            .awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
     }
     channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);

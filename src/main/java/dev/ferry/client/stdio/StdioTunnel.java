@@ -1,59 +1,46 @@
 package dev.ferry.client.stdio;
 
-import dev.ferry.client.auth.TokenException;
 import dev.ferry.client.auth.TokenSource;
-import dev.ferry.client.tunnel.TokenRenewer;
-import dev.ferry.client.tunnel.Tunnel;
+import dev.ferry.client.forward.Forwarder;
 import dev.ferry.client.tunnel.TunnelConnector;
-import dev.ferry.client.tunnel.TunnelRefusedException;
-import dev.ferry.tunnel.Frame;
-import dev.ferry.tunnel.FrameCodec;
-import dev.ferry.tunnel.Protocol;
-import dev.ferry.tunnel.ProtocolException;
 import dev.ferry.tunnel.TunnelError;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.time.Clock;
-import java.util.concurrent.CompletableFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One tunnel over a pair of streams ({@code ferry stdio}, an ssh ProxyCommand). A reader thread
- * sends what the input gives (EOF → EOF frame); a writer thread writes what the gateway sends and
- * closes the output at the gateway's EOF. Both directions are bounded: at most {@link #IN_FLIGHT}
- * DATA frames travel towards the gateway, and WebSocket reads pause while more than {@link
- * #OUT_HIGH} bytes wait for the output.
+ * One tunnel over a pair of streams ({@code ferry stdio}, an ssh ProxyCommand), carried by the same
+ * resumable relay as {@code ferry connect}: a {@link Forwarder} on a free loopback port that
+ * accepts exactly one connection, this object's own socket, and two threads that copy input →
+ * socket (EOF → half-close) and socket → output (EOF → the output is closed). A dropped WebSocket
+ * is resumed like any forwarded connection's.
+ *
+ * <p>The socket is bound before the forwarder listens and the forwarder accepts only that socket's
+ * address and port, so another local process connecting first gets nothing.
  */
 public final class StdioTunnel {
   private static final Logger log = LoggerFactory.getLogger(StdioTunnel.class);
-  static final int IN_FLIGHT = 16;
-  static final int OUT_HIGH = 1024 * 1024;
-  private static final Object EOF = new Object();
-  private static final Object END = new Object();
+  private static final int BUFFER = 64 * 1024;
+  private static final int CONNECT_TIMEOUT_MS = 10_000;
+
+  /** How long a stop waits for the gateway to take the close frame (or an opening tunnel's). */
+  private static final Duration STOP_WAIT = Duration.ofSeconds(2);
+
+  /** How long the output may make no progress, after the tunnel ended, before it is given up. */
+  private static final long OUTPUT_STALL_MS = 10_000;
 
   /**
    * How the tunnel ended.
    *
-   * @param error null when both directions finished normally
+   * @param error null when both directions finished normally (or a signal stopped it)
    * @param detail the reason in words
    */
   public record Result(TunnelError error, String detail, long bytesUp, long bytesDown) {
@@ -66,6 +53,11 @@ public final class StdioTunnel {
   private final TunnelConnector connector;
   private final String proxy;
   private final TokenSource tokens;
+  private final StdioOutcome outcome = new StdioOutcome();
+  private final AtomicLong written = new AtomicLong();
+  private Forwarder forwarder; // guarded by this
+  private boolean started; // guarded by this
+  private boolean stopped; // guarded by this
 
   public StdioTunnel(TunnelConnector connector, String proxy, TokenSource tokens) {
     this.connector = connector;
@@ -73,305 +65,184 @@ public final class StdioTunnel {
     this.tokens = tokens;
   }
 
-  /** Opens the tunnel and relays until it ends. Blocks; never closes {@code in}. */
+  /** Opens the tunnel and relays until it ends. Blocks; never closes {@code in}. Once only. */
   public Result run(InputStream in, OutputStream out) throws InterruptedException {
-    Tunnel tunnel;
-    try {
-      tunnel = openWithRetry();
-    } catch (TunnelRefusedException e) {
-      return new Result(e.error(), e.detail(), 0, 0);
-    } catch (TokenException e) {
-      return new Result(
-          TunnelError.UNAUTHENTICATED,
-          "no token from " + tokens.describe() + ": " + e.getMessage(),
-          0,
-          0);
+    Forwarder f = new Forwarder(connector, proxy, tokens, "127.0.0.1", 0, 1, outcome);
+    synchronized (this) {
+      if (started) {
+        throw new IllegalStateException("a StdioTunnel runs once");
+      }
+      started = true;
+      if (stopped) {
+        return StdioOutcome.stopped(0, 0);
+      }
+      forwarder = f;
     }
-    Session s = new Session(tunnel.channel(), out);
-    ExecutorService tokenThread =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "ferry-token");
-              t.setDaemon(true);
-              return t;
-            });
-    s.renewer =
-        new TokenRenewer(
-            tunnel.channel().eventLoop(),
-            tokens,
-            tokenThread,
-            Clock.systemUTC(),
-            tunnel.channel().alloc(),
-            s::sendControl,
-            message -> log.warn("{}", message),
-            proxy);
-    tunnel.channel().eventLoop().execute(() -> s.start(tunnel));
-    Thread reader = new Thread(() -> s.readInput(in), "ferry-stdin");
-    reader.setDaemon(true);
-    reader.start();
-    Thread writer = new Thread(s::writeOutput, "ferry-stdout");
-    writer.setDaemon(true);
-    writer.start();
+    Socket socket = new Socket();
+    try {
+      InetAddress loopback = Forwarder.loopback("127.0.0.1");
+      socket.bind(new InetSocketAddress(loopback, 0));
+      f.acceptOnlyFrom((InetSocketAddress) socket.getLocalSocketAddress());
+      int port = f.start();
+      socket.setTcpNoDelay(true);
+      socket.connect(new InetSocketAddress(loopback, port), CONNECT_TIMEOUT_MS);
+    } catch (Exception e) { // Netty's bind rethrows its cause unchecked
+      f.close();
+      closeQuietly(socket);
+      return new Result(
+          TunnelError.INTERNAL, "cannot open the local end of the tunnel: " + e, 0, 0);
+    }
+    daemon("ferry-stdin", () -> copyInput(in, socket));
+    Thread output = daemon("ferry-stdout", () -> copyOutput(socket, out));
     Result r;
     try {
-      r = s.result.get();
+      r = outcome.result().get();
     } catch (ExecutionException e) {
-      r = new Result(TunnelError.INTERNAL, String.valueOf(e.getCause()), s.up.get(), s.down.get());
+      r = new Result(TunnelError.INTERNAL, String.valueOf(e.getCause()), 0, 0);
     }
-    writer.join(5000);
-    tokenThread.shutdownNow();
+    // Normally nothing is left open here; after a failure or a stop this sends the close frame.
+    f.close();
+    awaitOutput(output);
+    closeQuietly(socket);
+    String failed = outcome.localFailure();
+    if (r.error() == null && failed != null && !isStopped()) {
+      r = new Result(TunnelError.INTERNAL, failed, r.bytesUp(), r.bytesDown());
+    }
     return r;
   }
 
-  private Tunnel openWithRetry()
-      throws TunnelRefusedException, TokenException, InterruptedException {
-    for (int attempt = 0; ; attempt++) {
-      String token = tokens.token();
-      try {
-        return connector.open(proxy, token).get();
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof TunnelRefusedException r) {
-          boolean tokenProblem =
-              r.error() == TunnelError.UNAUTHENTICATED || r.error() == TunnelError.TOKEN_EXPIRED;
-          if (tokenProblem && attempt == 0) {
-            tokens.invalidate(token);
-            continue;
-          }
-          throw r;
-        }
-        throw new TunnelRefusedException(TunnelError.INTERNAL, String.valueOf(e.getCause()));
+  /**
+   * Ends the tunnel with a close frame and returns once the gateway answered it (a couple of
+   * seconds at most), so that the gateway ends the session now instead of holding it for a resume;
+   * {@link #run} then returns "stopped". For SIGHUP (ssh ends its ProxyCommand so), SIGTERM and
+   * SIGINT. Any thread; idempotent.
+   */
+  public void stop() {
+    Forwarder f;
+    synchronized (this) {
+      if (stopped) {
+        return;
       }
+      stopped = true;
+      f = forwarder;
+    }
+    outcome.stopping();
+    if (f != null) {
+      long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+      f.close(); // waits for the gateway's answers within about the same time
+      awaitNoTunnel(f, deadline);
+    }
+    outcome.complete(
+        f == null
+            ? StdioOutcome.stopped(0, 0)
+            : StdioOutcome.stopped(f.stats().bytesUp(), f.stats().bytesDown()));
+  }
+
+  /**
+   * A tunnel that was still opening when the forwarder closed is closed, with its close frame, as
+   * soon as it opens: give that a moment before the process exits.
+   */
+  private static void awaitNoTunnel(Forwarder f, long deadline) {
+    try {
+      while (f.stats().activeConnections() > 0 && System.nanoTime() - deadline < 0) {
+        Thread.sleep(10);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
-  private static final class Session extends ChannelInboundHandlerAdapter {
-    final Channel ws;
-    final OutputStream out;
-    final CompletableFuture<Result> result = new CompletableFuture<>();
-    final LinkedBlockingQueue<Object> toOutput = new LinkedBlockingQueue<>();
-    final AtomicLong queued = new AtomicLong();
-    final AtomicBoolean paused = new AtomicBoolean();
-    final Semaphore inFlight = new Semaphore(IN_FLIGHT);
-    final AtomicLong up = new AtomicLong();
-    final AtomicLong down = new AtomicLong();
-    volatile boolean closing;
-    TokenRenewer renewer;
-    TunnelError error;
-    String detail;
-    boolean gatewayEof;
-    boolean ended;
+  /** How many times a dropped WebSocket under this tunnel was resumed so far. */
+  public synchronized long resumes() {
+    return forwarder == null ? 0 : forwarder.resumes();
+  }
 
-    Session(Channel ws, OutputStream out) {
-      this.ws = ws;
-      this.out = out;
-    }
+  private synchronized boolean isStopped() {
+    return stopped;
+  }
 
-    void start(Tunnel tunnel) {
-      ws.pipeline().addLast("stdio", this);
-      ws.pipeline().remove("handshake");
-      ws.closeFuture().addListener(f -> end());
-      if (!ws.isActive()) {
-        end();
-      }
-      renewer.start(tunnel.session().tokenExpiresAt());
-      ws.read();
-    }
-
-    /** Sends a control frame on the event loop, unless the tunnel is closing. */
-    void sendControl(ByteBuf frame) {
-      if (closing || !ws.isActive()) {
-        frame.release();
-        return;
-      }
-      ws.writeAndFlush(new BinaryWebSocketFrame(frame), ws.voidPromise());
-    }
-
-    // ---- event loop ----
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      try {
-        if (msg instanceof BinaryWebSocketFrame bin && bin.isFinalFragment()) {
-          onFrame(bin);
-        } else if (msg instanceof PingWebSocketFrame ping) {
-          ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()), ctx.voidPromise());
-        } else if (msg instanceof CloseWebSocketFrame close) {
-          int code = close.statusCode();
-          if (code != 1000) {
-            TunnelError e = TunnelError.fromCloseCode(code);
-            fail(e == null ? TunnelError.PROTOCOL_ERROR : e, close.reasonText());
-          }
-          ctx.writeAndFlush(new CloseWebSocketFrame(code > 0 ? code : 1000, null))
-              .addListener(f -> ctx.close());
-        } else if (!(msg instanceof PongWebSocketFrame)) {
-          protocolError("only binary, unfragmented messages are allowed");
-        }
-      } finally {
-        ReferenceCountUtil.release(msg);
-      }
-    }
-
-    private void onFrame(BinaryWebSocketFrame bin) {
-      Frame frame;
-      try {
-        frame = FrameCodec.decode(bin.content());
-      } catch (ProtocolException e) {
-        protocolError(e.getMessage());
-        return;
-      }
-      if (frame instanceof Frame.Data d) {
+  /** Input → socket; the input's end becomes a half-close, which the relay sends as EOF. */
+  private void copyInput(InputStream in, Socket socket) {
+    byte[] buf = new byte[BUFFER];
+    try {
+      OutputStream to = socket.getOutputStream();
+      while (true) {
+        int n;
         try {
-          byte[] bytes = new byte[d.payload().readableBytes()];
-          d.payload().readBytes(bytes);
-          if (gatewayEof) {
-            protocolError("DATA after EOF");
-            return;
-          }
-          queued.addAndGet(bytes.length);
-          toOutput.add(bytes);
-        } finally {
-          d.payload().release();
+          n = in.read(buf);
+        } catch (IOException e) {
+          outcome.localFailure("cannot read standard input: " + e.getMessage());
+          closeQuietly(socket);
+          return;
         }
-      } else if (frame instanceof Frame.Eof) {
-        gatewayEof = true;
-        toOutput.add(EOF);
-      } else if (renewer.onFrame(frame)) {
+        if (n < 0) {
+          socket.shutdownOutput();
+          return;
+        }
+        to.write(buf, 0, n);
+      }
+    } catch (IOException e) {
+      log.debug("tunnel input ended: {}", e.toString()); // the tunnel ended and closed the socket
+    }
+  }
+
+  /**
+   * Socket → output; the socket's end (the gateway's EOF, or the tunnel's end) closes the output.
+   */
+  private void copyOutput(Socket socket, OutputStream out) {
+    byte[] buf = new byte[BUFFER];
+    try {
+      InputStream from = socket.getInputStream();
+      int n;
+      while ((n = from.read(buf)) >= 0) {
+        try {
+          out.write(buf, 0, n);
+          if (from.available() == 0) {
+            out.flush();
+          }
+        } catch (IOException e) {
+          outcome.localFailure("cannot write standard output: " + e.getMessage());
+          closeQuietly(socket);
+          return;
+        }
+        written.addAndGet(n);
+      }
+    } catch (IOException e) {
+      log.debug("tunnel output ended: {}", e.toString());
+    }
+    try {
+      out.close();
+    } catch (IOException e) {
+      log.debug("closing the output failed: {}", e.toString());
+    }
+  }
+
+  /** Lets the output finish writing what arrived, as long as it makes progress. */
+  private void awaitOutput(Thread output) throws InterruptedException {
+    long last = -1;
+    while (output.isAlive()) {
+      long now = written.get();
+      if (now == last) {
+        log.debug("output stalled; giving up on it");
         return;
-      } else if (frame instanceof Frame.Notice n) {
-        log.info("gateway: {}", n.message());
       }
+      last = now;
+      output.join(OUTPUT_STALL_MS);
     }
+  }
 
-    private void protocolError(String message) {
-      fail(TunnelError.PROTOCOL_ERROR, message);
-      ws.writeAndFlush(new CloseWebSocketFrame(TunnelError.PROTOCOL_ERROR.closeCode(), message))
-          .addListener(f -> ws.close());
-    }
+  private static Thread daemon(String name, Runnable r) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
 
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      if (queued.get() < OUT_HIGH) {
-        ctx.read();
-      } else {
-        paused.set(true);
-        // The writer may have drained meanwhile and missed the flag.
-        if (queued.get() < OUT_HIGH && paused.compareAndSet(true, false)) {
-          ctx.read();
-        }
-      }
-    }
-
-    private void fail(TunnelError e, String why) {
-      if (error == null) {
-        error = e;
-        detail = why;
-      }
-    }
-
-    private void end() {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      closing = true;
-      renewer.stop();
-      toOutput.add(END);
-      if (error == null && !gatewayEof) {
-        // No close frame: the gateway died or the network dropped, not an orderly end.
-        fail(
-            TunnelError.GATEWAY_UNREACHABLE,
-            "connection to the gateway lost (it closed without ending the tunnel)");
-      }
-      result.complete(
-          new Result(error, error == null ? "completed" : detail, up.get(), down.get()));
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      fail(TunnelError.GATEWAY_UNREACHABLE, cause.getMessage());
-      ctx.close();
-    }
-
-    // ---- reader thread: input → gateway ----
-
-    void readInput(InputStream in) {
-      byte[] buf = new byte[Protocol.MAX_DATA_PAYLOAD];
-      try {
-        while (!closing) {
-          int n = in.read(buf);
-          if (n < 0) {
-            ws.writeAndFlush(new BinaryWebSocketFrame(FrameCodec.eof(ws.alloc(), up.get())));
-            return;
-          }
-          if (n == 0) {
-            continue;
-          }
-          inFlight.acquire();
-          if (closing) {
-            return;
-          }
-          up.addAndGet(n);
-          ws.writeAndFlush(
-                  new BinaryWebSocketFrame(
-                      FrameCodec.data(ws.alloc(), Unpooled.copiedBuffer(buf, 0, n))))
-              .addListener(f -> inFlight.release());
-        }
-      } catch (IOException e) {
-        log.debug("input failed: {}", e.toString());
-        ws.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    // ---- writer thread: gateway → output ----
-
-    void writeOutput() {
-      long written = 0;
-      long nextAck = Protocol.ACK_INTERVAL_BYTES;
-      try {
-        while (true) {
-          Object item = toOutput.poll();
-          if (item == null) {
-            out.flush();
-            item = toOutput.take();
-          }
-          if (item == END) {
-            out.flush();
-            return;
-          }
-          if (item == EOF) {
-            out.flush();
-            out.close();
-            ack(written);
-            continue;
-          }
-          byte[] bytes = (byte[]) item;
-          out.write(bytes);
-          written += bytes.length;
-          down.addAndGet(bytes.length);
-          long left = queued.addAndGet(-bytes.length);
-          if (written >= nextAck) {
-            out.flush();
-            ack(written);
-            nextAck = written + Protocol.ACK_INTERVAL_BYTES;
-          }
-          if (left < OUT_HIGH / 2 && paused.compareAndSet(true, false)) {
-            ws.read();
-          }
-        }
-      } catch (IOException e) {
-        log.debug("output failed: {}", e.toString());
-        ws.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    private void ack(long total) {
-      if (!closing) {
-        ws.writeAndFlush(new BinaryWebSocketFrame(FrameCodec.ack(ws.alloc(), total)));
-      }
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException e) {
+      // nothing left to do
     }
   }
 }
