@@ -9,17 +9,14 @@ import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.TcpTarget;
+import dev.ferry.testkit.TunnelObserver;
 import dev.ferry.tunnel.Frame;
 import dev.ferry.tunnel.FrameCodec;
 import dev.ferry.tunnel.NoticeCode;
 import dev.ferry.tunnel.TunnelError;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
@@ -40,61 +36,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(60)
 class SessionLifecycleTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
-
-  /** Records what the gateway sends on a tunnel nobody relays. */
-  static final class Observer extends ChannelInboundHandlerAdapter {
-    final List<Frame> frames = new CopyOnWriteArrayList<>();
-    final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
-    volatile String closeReason;
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      try {
-        if (msg instanceof BinaryWebSocketFrame b) {
-          Frame f = FrameCodec.decode(b.content());
-          if (f instanceof Frame.Data d) {
-            d.payload().release();
-          }
-          frames.add(f);
-        } else if (msg instanceof CloseWebSocketFrame c) {
-          closeReason = c.reasonText();
-          closeCode.complete(c.statusCode());
-          ctx.writeAndFlush(new CloseWebSocketFrame(c.statusCode(), null))
-              .addListener(x -> ctx.close());
-        }
-      } finally {
-        ReferenceCountUtil.release(msg);
-      }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      // Per batch, not per message: a batch may hold only a pong the keepalive handler swallows.
-      ctx.read();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      closeCode.complete(-1);
-    }
-
-    boolean sawNotice(NoticeCode code) {
-      return frames.stream().anyMatch(f -> f instanceof Frame.Notice n && n.code() == code);
-    }
-  }
-
-  static Observer observe(Tunnel t) {
-    Observer o = new Observer();
-    t.channel()
-        .eventLoop()
-        .execute(
-            () -> {
-              t.channel().pipeline().addLast(o);
-              t.channel().pipeline().remove("handshake");
-              t.channel().read();
-            });
-    return o;
-  }
 
   static Limits limits(int max, int perUser, Duration idle, Duration maxDuration) {
     return new Limits(max, perUser, idle, maxDuration, Duration.ofSeconds(5), false);
@@ -151,7 +92,7 @@ class SessionLifecycleTest {
     gw.connector().keepaliveInterval(Duration.ofMillis(50));
     Tunnel t = gw.connector().open("idle", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
     long start = System.nanoTime();
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4408);
     assertThat(Duration.ofNanos(System.nanoTime() - start))
         .isGreaterThanOrEqualTo(Duration.ofMillis(250));
@@ -171,7 +112,7 @@ class SessionLifecycleTest {
             .proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)))
             .start();
     Tunnel t = gw.connector().open("idle", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     long end = System.nanoTime() + Duration.ofMillis(1200).toNanos();
     int sent = 0;
     while (System.nanoTime() < end) {
@@ -199,7 +140,7 @@ class SessionLifecycleTest {
             .proxy("short", target, limits(0, 0, Duration.ofMinutes(5), Duration.ofMillis(400)))
             .start();
     Tunnel t = gw.connector().open("short", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4409);
     await().atMost(Duration.ofSeconds(5)).until(() -> gw.audit("session.end").size() == 1);
     assertThat(gw.audit("session.end").get(0).path("reason").asText()).isEqualTo("max-duration");
@@ -212,7 +153,7 @@ class SessionLifecycleTest {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
     Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     String token = fx.token(ALICE);
     CompletableFuture<Long> stopped =
         CompletableFuture.supplyAsync(
@@ -251,7 +192,7 @@ class SessionLifecycleTest {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
     Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     t.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame("hi"));
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4400);
   }
@@ -263,7 +204,7 @@ class SessionLifecycleTest {
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
     gw.connector().keepaliveInterval(Duration.ofMillis(50));
     Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    observe(t);
+    TunnelObserver.attach(t);
     await().atMost(Duration.ofSeconds(5)).until(() -> t.lastRtt() != null);
     assertThat(t.lastRtt()).isLessThan(Duration.ofSeconds(1));
     t.channel().writeAndFlush(new PingWebSocketFrame());

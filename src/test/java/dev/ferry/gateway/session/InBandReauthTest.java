@@ -17,16 +17,12 @@ import dev.ferry.testkit.ForgedTokens;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
+import dev.ferry.testkit.TunnelObserver;
 import dev.ferry.tunnel.Frame;
 import dev.ferry.tunnel.FrameCodec;
 import dev.ferry.tunnel.NoticeCode;
 import dev.ferry.tunnel.Protocol;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.util.ReferenceCountUtil;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -337,60 +333,6 @@ class InBandReauthTest {
 
   // ---- raw tunnels: what goes over the wire ----
 
-  /** Records what the gateway sends on a tunnel nobody relays. */
-  static final class Observer extends ChannelInboundHandlerAdapter {
-    final List<Frame> frames = new CopyOnWriteArrayList<>();
-    final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
-    volatile String closeReason;
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      try {
-        if (msg instanceof BinaryWebSocketFrame b) {
-          frames.add(FrameCodec.decode(b.content()));
-        } else if (msg instanceof CloseWebSocketFrame c) {
-          closeReason = c.reasonText();
-          closeCode.complete(c.statusCode());
-          ctx.writeAndFlush(new CloseWebSocketFrame(c.statusCode(), null))
-              .addListener(x -> ctx.close());
-        }
-      } finally {
-        ReferenceCountUtil.release(msg);
-      }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      ctx.read();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      closeCode.complete(-1);
-    }
-
-    boolean saw(NoticeCode code) {
-      return frames.stream().anyMatch(f -> f instanceof Frame.Notice n && n.code() == code);
-    }
-  }
-
-  static Observer observe(Tunnel t) {
-    Observer o = new Observer();
-    t.channel()
-        .eventLoop()
-        .execute(
-            () -> {
-              t.channel().pipeline().addLast(o);
-              t.channel().pipeline().remove("handshake");
-              t.channel().read();
-            });
-    return o;
-  }
-
-  static void send(Tunnel t, io.netty.buffer.ByteBuf frame) {
-    t.channel().writeAndFlush(new BinaryWebSocketFrame(frame));
-  }
-
   @Test
   @DisplayName("no fresh token: NOTICE token expiring, then NOTICE why and close 4401")
   void gatewayPromptsThenEnds() throws Exception {
@@ -400,9 +342,9 @@ class InBandReauthTest {
     Tunnel t = gw.connector().open("db", token).get(20, TimeUnit.SECONDS);
     assertThat(t.session().tokenExpiresAt())
         .isEqualTo(UnverifiedExpiry.of(token).orElseThrow().getEpochSecond());
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     assertThat(o.closeCode.get(20, TimeUnit.SECONDS)).isEqualTo(4401);
-    assertThat(o.saw(NoticeCode.TOKEN_EXPIRING)).isTrue();
+    assertThat(o.sawNotice(NoticeCode.TOKEN_EXPIRING)).isTrue();
     assertThat(o.closeReason).isEqualTo("token expired");
     assertThat(endReason(gw)).isEqualTo("token-expired");
   }
@@ -413,10 +355,10 @@ class InBandReauthTest {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", target, bound()));
     Tunnel t = gw.connector().open("db", fx.token(ALICE, LIFETIME)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     long exp = UnverifiedExpiry.of(fresh).orElseThrow().getEpochSecond();
-    send(t, FrameCodec.token(t.channel().alloc(), fresh));
+    TunnelObserver.send(t, FrameCodec.token(t.channel().alloc(), fresh));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> o.frames.contains(new Frame.TokenAccepted(exp)));
@@ -432,11 +374,11 @@ class InBandReauthTest {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw = start(fx.gateway().proxy("db", target, bound()));
     Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     // Two hours later for the verifier: the fresh (one-hour) token has expired.
     fx.verifierClock().set(Instant.now().plus(Duration.ofHours(2)));
-    send(t, FrameCodec.token(t.channel().alloc(), fresh));
+    TunnelObserver.send(t, FrameCodec.token(t.channel().alloc(), fresh));
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4411);
     assertThat(o.closeReason).isEqualTo("fresh token refused: token expired");
     assertThat(endReason(gw)).isEqualTo("token-invalid");
@@ -448,10 +390,10 @@ class InBandReauthTest {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw = start(fx.gateway().proxy("db", target, bound()));
     Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     for (int i = 0; i < 50; i++) {
-      send(t, FrameCodec.token(t.channel().alloc(), fresh));
+      TunnelObserver.send(t, FrameCodec.token(t.channel().alloc(), fresh));
     }
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4400);
     assertThat(o.closeReason).contains("too many TOKEN frames");
@@ -464,13 +406,13 @@ class InBandReauthTest {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw = start(fx.gateway().proxy("db", target, bound()));
     Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     io.netty.buffer.ByteBuf big = Unpooled.buffer();
     big.writeByte(0x05);
     for (int i = 0; i <= Protocol.MAX_TOKEN_SIZE; i++) {
       big.writeByte('a');
     }
-    send(t, big);
+    TunnelObserver.send(t, big);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4400);
     assertThat(endReason(gw)).startsWith("protocol-error");
   }
