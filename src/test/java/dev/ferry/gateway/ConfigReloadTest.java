@@ -11,10 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.client.forward.Forwarder;
 import dev.ferry.client.forward.ForwarderListener;
-import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.gateway.config.ConfigLoader;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.TcpTarget;
+import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,11 +35,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -318,12 +315,7 @@ class ConfigReloadTest {
     assertThat(gw.audit("session.start")).hasSize(2);
     assertThat(gw.audit("session.end")).hasSize(2);
     // New tunnels to the removed proxy are refused like any unknown proxy.
-    ExecutionException refused =
-        Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open("two", alice).get(20, TimeUnit.SECONDS));
-    assertThat(((TunnelRefusedException) refused.getCause()).error())
-        .isEqualTo(TunnelError.PROXY_NOT_FOUND);
+    assertRefused(gw, "two", alice, TunnelError.PROXY_NOT_FOUND);
   }
 
   @Test
@@ -360,12 +352,7 @@ class ConfigReloadTest {
       }
       assertThat(recBob.closed).isEmpty();
     }
-    ExecutionException refused =
-        Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open("db", alice).get(20, TimeUnit.SECONDS));
-    assertThat(((TunnelRefusedException) refused.getCause()).error())
-        .isEqualTo(TunnelError.PROXY_NOT_FOUND);
+    assertRefused(gw, "db", alice, TunnelError.PROXY_NOT_FOUND);
   }
 
   @Test
@@ -410,12 +397,12 @@ class ConfigReloadTest {
   }
 
   static void assertRefused(
-      GatewayFixture.Running gw, String proxy, String token, TunnelError expected) {
-    ExecutionException e =
-        Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open(proxy, token).get(20, TimeUnit.SECONDS));
-    assertThat(((TunnelRefusedException) e.getCause()).error()).isEqualTo(expected);
+      GatewayFixture.Running gw, String proxy, String token, TunnelError expected)
+      throws Exception {
+    assertThat(
+            TunnelRefusals.expect(gw.connector().open(proxy, token), Duration.ofSeconds(20))
+                .error())
+        .isEqualTo(expected);
   }
 
   @Test

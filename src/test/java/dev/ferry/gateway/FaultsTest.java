@@ -27,6 +27,7 @@ import dev.ferry.gateway.config.ServerSettings;
 import dev.ferry.gateway.config.Target;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.TcpTarget;
+import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -40,12 +41,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import okhttp3.HttpUrl;
-import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -72,21 +71,9 @@ class FaultsTest {
     }
   }
 
-  static TunnelError refusal(GatewayFixture.Running gw, String proxy, String token)
+  static TunnelRefusedException refusal(GatewayFixture.Running gw, String proxy, String token)
       throws Exception {
-    ExecutionException e =
-        Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open(proxy, token).get(WAIT.toSeconds(), TimeUnit.SECONDS));
-    return ((TunnelRefusedException) e.getCause()).error();
-  }
-
-  static String refusalDetail(GatewayFixture.Running gw, String proxy, String token) {
-    ExecutionException e =
-        Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open(proxy, token).get(WAIT.toSeconds(), TimeUnit.SECONDS));
-    return e.getCause().getMessage();
+    return TunnelRefusals.expect(gw.connector().open(proxy, token), WAIT);
   }
 
   @Test
@@ -221,7 +208,7 @@ class FaultsTest {
       // Past the refetch cool-down, so an unknown kid really tries the (dead) provider.
       fx.verifierClock().set(Instant.now().plusSeconds(31));
       String rotated = newKid(issuer, ALICE);
-      String detail = refusalDetail(gw, "echo", rotated);
+      String detail = refusal(gw, "echo", rotated).getMessage();
       assertThat(detail).contains("cannot fetch the issuer's keys").contains("rotated-key");
       // Still the cached key for the old kid, for another user too.
       Tunnel t3 = gw.connector().open("echo", third).get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -259,7 +246,7 @@ class FaultsTest {
       gw.connector().open("db", inside).get(WAIT.toSeconds(), TimeUnit.SECONDS).close();
 
       fx.verifierClock().set(exp(outside).plusSeconds(61));
-      assertThat(refusal(gw, "db", outside)).isEqualTo(TunnelError.TOKEN_EXPIRED);
+      assertThat(refusal(gw, "db", outside).error()).isEqualTo(TunnelError.TOKEN_EXPIRED);
       assertThat(gw.audit("session.denied")).hasSize(1);
       assertThat(gw.audit("session.denied").get(0).path("reason").asText())
           .isEqualTo("token-expired: token expired");
@@ -278,7 +265,7 @@ class FaultsTest {
       gw.connector().open("db", inside).get(WAIT.toSeconds(), TimeUnit.SECONDS).close();
 
       fx.verifierClock().set(nbf(outside).minusSeconds(61));
-      assertThat(refusal(gw, "db", outside)).isEqualTo(TunnelError.UNAUTHENTICATED);
+      assertThat(refusal(gw, "db", outside).error()).isEqualTo(TunnelError.UNAUTHENTICATED);
       assertThat(gw.audit("session.denied").get(0).path("reason").asText())
           .contains("not yet valid");
       assertThat(echo.accepted()).isEqualTo(1);

@@ -20,6 +20,7 @@ import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.testkit.ThrowawayCa;
+import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,9 +29,9 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -66,15 +67,7 @@ class TlsTunnelTest {
   }
 
   static TunnelRefusedException refused(TunnelConnector connector) throws Exception {
-    CompletableFuture<Tunnel> f = connector.open("echo", fx.token(ALICE));
-    try {
-      Tunnel t = f.get(20, TimeUnit.SECONDS);
-      t.close();
-      throw new AssertionError("tunnel opened, expected a refusal");
-    } catch (ExecutionException e) {
-      assertThat(e.getCause()).isInstanceOf(TunnelRefusedException.class);
-      return (TunnelRefusedException) e.getCause();
-    }
+    return TunnelRefusals.expect(connector.open("echo", fx.token(ALICE)), Duration.ofSeconds(20));
   }
 
   static GatewayApiException apiFailure(GatewayApi api) {

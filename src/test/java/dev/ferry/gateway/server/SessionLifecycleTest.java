@@ -10,6 +10,7 @@ import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.testkit.TunnelObserver;
+import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.Frame;
 import dev.ferry.tunnel.FrameCodec;
 import dev.ferry.tunnel.NoticeCode;
@@ -173,11 +174,8 @@ class SessionLifecycleTest {
                 HttpRequest.newBuilder(URI.create(gw.url() + "/readyz")).build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(ready.statusCode()).isEqualTo(503);
-    ExecutionException refused =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open("db", token).get(10, TimeUnit.SECONDS));
-    assertThat(((TunnelRefusedException) refused.getCause()).error())
+    assertThat(TunnelRefusals.expect(gw.connector().open("db", token), Duration.ofSeconds(10)))
+        .extracting(TunnelRefusedException::error)
         .isEqualTo(TunnelError.DRAINING);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4503);
     assertThat(Duration.ofNanos(stopped.get(10, TimeUnit.SECONDS)))
