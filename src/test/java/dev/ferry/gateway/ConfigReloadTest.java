@@ -13,6 +13,7 @@ import dev.ferry.client.forward.Forwarder;
 import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.gateway.config.ConfigLoader;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
@@ -170,16 +171,11 @@ class ConfigReloadTest {
 
   Forwarder forwarder(GatewayFixture.Running gw, String proxy, Recorder rec, String token)
       throws Exception {
-    Forwarder f =
-        fx.closeAfter(new Forwarder(gw.connector(), proxy, fx.tokens(token), "127.0.0.1", 0, rec));
-    f.start();
-    return f;
+    return fx.forwarder(gw.connector(), proxy, fx.tokens(token), rec);
   }
 
   static Socket connect(Forwarder f) throws IOException {
-    Socket s = new Socket("127.0.0.1", f.port());
-    s.setSoTimeout((int) WAIT.toMillis());
-    return s;
+    return LoopbackClient.connect(f.port(), WAIT);
   }
 
   /** Sends a line through an echo tunnel and reads it back. */

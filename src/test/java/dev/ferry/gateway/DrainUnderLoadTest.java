@@ -43,25 +43,21 @@ class DrainUnderLoadTest {
     List<String> closed = new CopyOnWriteArrayList<>();
     List<String> notices = new CopyOnWriteArrayList<>();
     Forwarder f =
-        fx.closeAfter(
-            new Forwarder(
-                gw.connector(),
-                "echo",
-                fx.tokens(fx.token(ALICE)),
-                "127.0.0.1",
-                0,
-                new ForwarderListener() {
-                  @Override
-                  public void connectionClosed(long up, long down, String reason) {
-                    closed.add(reason);
-                  }
+        fx.forwarder(
+            gw.connector(),
+            "echo",
+            fx.tokens(fx.token(ALICE)),
+            new ForwarderListener() {
+              @Override
+              public void connectionClosed(long up, long down, String reason) {
+                closed.add(reason);
+              }
 
-                  @Override
-                  public void notice(String message) {
-                    notices.add(message);
-                  }
-                }));
-    f.start();
+              @Override
+              public void notice(String message) {
+                notices.add(message);
+              }
+            });
     AtomicLong echoed = new AtomicLong();
     List<Socket> sockets = new ArrayList<>();
     for (int i = 0; i < TUNNELS; i++) {

@@ -26,6 +26,7 @@ import dev.ferry.gateway.config.ProxyConfig;
 import dev.ferry.gateway.config.ServerSettings;
 import dev.ferry.gateway.config.Target;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
@@ -98,13 +99,9 @@ class FaultsTest {
             });
     GatewayFixture.Running gw = fx.gateway().proxy("db", resetter).start();
     Recorder rec = new Recorder();
-    Forwarder f =
-        fx.closeAfter(
-            new Forwarder(gw.connector(), "db", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, rec));
-    f.start();
+    Forwarder f = fx.forwarder(gw.connector(), "db", fx.tokens(fx.token(ALICE)), rec);
     long received = 0;
-    try (Socket s = new Socket("127.0.0.1", f.port())) {
-      s.setSoTimeout((int) WAIT.toMillis());
+    try (Socket s = LoopbackClient.connect(f.port(), WAIT)) {
       InputStream in = s.getInputStream();
       byte[] buf = new byte[64 * 1024];
       try {

@@ -17,6 +17,7 @@ import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.gateway.config.TlsSettings;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.testkit.ThrowawayCa;
@@ -24,7 +25,6 @@ import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,18 +90,12 @@ class TlsTunnelTest {
       assertThat(gw.url()).startsWith("https://127.0.0.1:");
       assertThat(gw.endpoint().tunnelUri("bulk").getScheme()).isEqualTo("wss");
       Forwarder f =
-          fx.closeAfter(
-              new Forwarder(
-                  gw.connector(ClientTls.create(pki.caPem())),
-                  "bulk",
-                  fx.tokens(fx.token(ALICE)),
-                  "127.0.0.1",
-                  0,
-                  new ForwarderListener() {}));
-      f.start();
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-        s.setSoTimeout(30_000);
+          fx.forwarder(
+              gw.connector(ClientTls.create(pki.caPem())),
+              "bulk",
+              fx.tokens(fx.token(ALICE)),
+              new ForwarderListener() {});
+      try (Socket s = LoopbackClient.connect(f.port(), Duration.ofSeconds(30))) {
         CompletableFuture<Void> writer =
             CompletableFuture.runAsync(
                 () -> {

@@ -3,6 +3,8 @@ package dev.ferry.testkit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.client.auth.TokenSource;
+import dev.ferry.client.forward.Forwarder;
+import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.client.tunnel.GatewayEndpoint;
 import dev.ferry.client.tunnel.TunnelConnector;
@@ -193,6 +195,18 @@ public final class GatewayFixture
   /** A token source that hands out {@code tokens} in turn (the last one forever). */
   public CountingTokenSource tokens(String... tokens) {
     return new CountingTokenSource(List.of(tokens));
+  }
+
+  /**
+   * Starts a forwarder on 127.0.0.1 (a free port) to {@code proxy} through {@code connector};
+   * closed after the test. {@code listener} may be null.
+   */
+  public Forwarder forwarder(
+      TunnelConnector connector, String proxy, TokenSource tokens, ForwarderListener listener)
+      throws InterruptedException {
+    Forwarder f = closeAfter(new Forwarder(connector, proxy, tokens, "127.0.0.1", 0, listener));
+    f.start();
+    return f;
   }
 
   /** Starts a TCP target closed after the test. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.relay.Relay;
@@ -13,7 +14,6 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -137,18 +137,11 @@ class BackpressureTest {
   }
 
   static Socket connect(Forwarder f) throws IOException {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-    s.setSoTimeout(60_000);
-    return s;
+    return LoopbackClient.connect(f.port(), Duration.ofSeconds(60));
   }
 
   Forwarder forwarder(GatewayFixture.Running gw, String proxy) throws Exception {
-    Forwarder f =
-        fx.closeAfter(
-            new Forwarder(gw.connector(), proxy, fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, null));
-    f.start();
-    return f;
+    return fx.forwarder(gw.connector(), proxy, fx.tokens(fx.token(ALICE)), null);
   }
 
   /** The tunnel is open (so a stall below is backpressure, not a tunnel still being set up). */

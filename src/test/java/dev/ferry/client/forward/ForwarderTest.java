@@ -7,12 +7,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.client.auth.TokenSource;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.TunnelError;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -52,17 +52,11 @@ class ForwarderTest {
 
   Forwarder forwarder(GatewayFixture.Running gw, String proxy, Recorder rec, String... tokens)
       throws Exception {
-    Forwarder f =
-        fx.closeAfter(new Forwarder(gw.connector(), proxy, fx.tokens(tokens), "127.0.0.1", 0, rec));
-    f.start();
-    return f;
+    return fx.forwarder(gw.connector(), proxy, fx.tokens(tokens), rec);
   }
 
   static Socket connect(Forwarder f) throws Exception {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-    s.setSoTimeout(30_000);
-    return s;
+    return LoopbackClient.connect(f.port(), Duration.ofSeconds(30));
   }
 
   @Nested
@@ -197,10 +191,7 @@ class ForwarderTest {
       TcpTarget target = fx.target(TcpTarget.echo());
       GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
       WatchedTokens tokens = new WatchedTokens(fx.token(ALICE), true);
-      Forwarder f =
-          fx.closeAfter(
-              new Forwarder(gw.connector(), "echo", tokens, "127.0.0.1", 0, new Recorder()));
-      f.start();
+      Forwarder f = fx.forwarder(gw.connector(), "echo", tokens, new Recorder());
       echoThrough(f);
       echoThrough(f);
       assertThat(tokens.readyCalls).hasValue(2);
@@ -213,10 +204,7 @@ class ForwarderTest {
       TcpTarget target = fx.target(TcpTarget.echo());
       GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
       WatchedTokens tokens = new WatchedTokens(fx.token(ALICE), false);
-      Forwarder f =
-          fx.closeAfter(
-              new Forwarder(gw.connector(), "echo", tokens, "127.0.0.1", 0, new Recorder()));
-      f.start();
+      Forwarder f = fx.forwarder(gw.connector(), "echo", tokens, new Recorder());
       echoThrough(f);
       assertThat(tokens.tokenCallers).containsExactly("ferry-token");
     }
@@ -281,11 +269,7 @@ class ForwarderTest {
             }
           };
       java.time.Instant before = java.time.Instant.now();
-      Forwarder f =
-          fx.closeAfter(
-              new Forwarder(
-                  gw.connector(), "echo", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, full));
-      f.start();
+      Forwarder f = fx.forwarder(gw.connector(), "echo", fx.tokens(fx.token(ALICE)), full);
       int clientPort;
       try (Socket s = connect(f)) {
         clientPort = s.getLocalPort();
@@ -302,15 +286,7 @@ class ForwarderTest {
       Recorder old = new Recorder();
       Forwarder nobody = forwarder(gw, "no-such-proxy", old, fx.token(ALICE));
       Forwarder nobodyFull =
-          fx.closeAfter(
-              new Forwarder(
-                  gw.connector(),
-                  "no-such-proxy",
-                  fx.tokens(fx.token(ALICE)),
-                  "127.0.0.1",
-                  0,
-                  full));
-      nobodyFull.start();
+          fx.forwarder(gw.connector(), "no-such-proxy", fx.tokens(fx.token(ALICE)), full);
       try (Socket a = connect(nobody);
           Socket b = connect(nobodyFull)) {
         assertThat(a.getInputStream().read()).isEqualTo(-1);

@@ -15,6 +15,7 @@ import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.CountingTcpTarget;
 import dev.ferry.testkit.CuttingProxy;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.TunnelError;
@@ -22,7 +23,6 @@ import dev.ferry.tunnel.relay.Relay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -101,16 +101,11 @@ class ResumeTest {
     TunnelConnector c =
         fx.closeAfter(
             new TunnelConnector(GatewayEndpoint.parse("http://127.0.0.1:" + proxy.port()), null));
-    Forwarder f = fx.closeAfter(new Forwarder(c, name, fx.tokens(token), "127.0.0.1", 0, rec));
-    f.start();
-    return f;
+    return fx.forwarder(c, name, fx.tokens(token), rec);
   }
 
   static Socket connect(Forwarder f) throws IOException {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-    s.setSoTimeout(120_000);
-    return s;
+    return LoopbackClient.connect(f.port(), Duration.ofSeconds(120));
   }
 
   static long metric(GatewayFixture.Running gw, String proxy, String result) {
@@ -279,11 +274,7 @@ class ResumeTest {
                   new AccessRule(Set.of(ALICE, BOB), Set.of()))
               .start();
       Recorder rec = new Recorder();
-      Forwarder f =
-          fx.closeAfter(
-              new Forwarder(
-                  gw.connector(), "echo", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, rec));
-      f.start();
+      Forwarder f = fx.forwarder(gw.connector(), "echo", fx.tokens(fx.token(ALICE)), rec);
       try (Socket s = connect(f)) {
         echo(s, "alice's bytes");
         String sessionId = gw.audit("session.start").get(0).path("sessionId").asText();

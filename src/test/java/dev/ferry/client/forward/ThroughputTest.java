@@ -90,22 +90,18 @@ class ThroughputTest {
   void oneGibEachWay() throws Exception {
     TcpTarget target = fx.target(TcpTarget.sourceAndDigest(SIZE));
     GatewayFixture.Running gw = fx.gateway().proxy("bulk", target).start();
-    Forwarder f =
-        fx.closeAfter(
-            new Forwarder(
-                gw.connector(),
-                "bulk",
-                fx.tokens(fx.token(ALICE)),
-                "127.0.0.1",
-                0,
-                new ForwarderListener() {
-                  @Override
-                  public void connectionClosed(long up, long down, String reason) {
-                    reasons.add(up + "/" + down + " " + reason);
-                  }
-                }));
     current = gw;
-    f.start();
+    Forwarder f =
+        fx.forwarder(
+            gw.connector(),
+            "bulk",
+            fx.tokens(fx.token(ALICE)),
+            new ForwarderListener() {
+              @Override
+              public void connectionClosed(long up, long down, String reason) {
+                reasons.add(up + "/" + down + " " + reason);
+              }
+            });
     double tunnel = transfer(f.port());
 
     current = null;

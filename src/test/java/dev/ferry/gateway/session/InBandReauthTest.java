@@ -15,6 +15,7 @@ import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.ForgedTokens;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.testkit.TunnelObserver;
@@ -24,7 +25,6 @@ import dev.ferry.tunnel.NoticeCode;
 import dev.ferry.tunnel.Protocol;
 import io.netty.buffer.Unpooled;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -110,16 +110,11 @@ class InBandReauthTest {
 
   Forwarder forwarder(GatewayFixture.Running gw, TokenSource tokens, Recorder rec)
       throws Exception {
-    Forwarder f = fx.closeAfter(new Forwarder(gw.connector(), "db", tokens, "127.0.0.1", 0, rec));
-    f.start();
-    return f;
+    return fx.forwarder(gw.connector(), "db", tokens, rec);
   }
 
   static Socket connect(Forwarder f) throws Exception {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-    s.setSoTimeout(30_000);
-    return s;
+    return LoopbackClient.connect(f.port(), Duration.ofSeconds(30));
   }
 
   static void echoOnce(Socket s, Recorder rec) throws Exception {
