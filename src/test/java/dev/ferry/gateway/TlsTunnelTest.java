@@ -23,14 +23,11 @@ import dev.ferry.testkit.TcpTarget;
 import dev.ferry.testkit.ThrowawayCa;
 import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,31 +93,12 @@ class TlsTunnelTest {
               fx.tokens(fx.token(ALICE)),
               new ForwarderListener() {});
       try (Socket s = LoopbackClient.connect(f.port(), Duration.ofSeconds(30))) {
-        CompletableFuture<Void> writer =
-            CompletableFuture.runAsync(
-                () -> {
-                  try {
-                    Streams.writePattern(s.getOutputStream(), SIZE);
-                    s.shutdownOutput();
-                  } catch (IOException e) {
-                    throw new RuntimeException(e);
-                  }
-                });
-        MessageDigest md = Streams.sha256();
+        CompletableFuture<Void> writer = Streams.writePatternThenShutdown(s, SIZE);
         InputStream in = s.getInputStream();
-        byte[] buf = new byte[64 * 1024];
-        long left = SIZE;
-        while (left > 0) {
-          int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-          assertThat(n).as("EOF with %d bytes still to come", left).isPositive();
-          md.update(buf, 0, n);
-          left -= n;
-        }
+        byte[] received = Streams.digestExactly(in, SIZE, () -> "over wss");
         byte[] targetDigest = in.readAllBytes();
         writer.get(30, TimeUnit.SECONDS);
-        byte[] expected = Streams.patternDigest(SIZE);
-        assertThat(md.digest()).as("bytes target → client").isEqualTo(expected);
-        assertThat(Arrays.copyOf(targetDigest, 32)).as("bytes client → target").isEqualTo(expected);
+        TcpTarget.assertPatternBothWays(received, targetDigest, SIZE);
       }
       assertThat(f.stats().bytesUp()).isEqualTo(SIZE);
     }

@@ -3,8 +3,12 @@ package dev.ferry.testkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /** Deterministic byte streams and their digests, for transfer tests. */
 public final class Streams {
@@ -37,6 +41,43 @@ public final class Streams {
       left -= n;
     }
     out.flush();
+  }
+
+  /**
+   * On a pool thread: writes {@code count} pattern bytes to {@code s}, then shuts its output down
+   * (half-close), as a client of {@link TcpTarget#sourceAndDigest} or {@link
+   * TcpTarget#digestAfterEof} does while it reads.
+   */
+  public static CompletableFuture<Void> writePatternThenShutdown(Socket s, long count) {
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            writePattern(s.getOutputStream(), count);
+            s.shutdownOutput();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+  }
+
+  /**
+   * Reads exactly {@code count} bytes and returns their SHA-256. An end of stream before that fails
+   * the test, saying how many bytes came and what {@code context} says (asked only then).
+   */
+  public static byte[] digestExactly(InputStream in, long count, Supplier<String> context)
+      throws IOException {
+    MessageDigest md = sha256();
+    byte[] buf = new byte[256 * 1024];
+    long left = count;
+    while (left > 0) {
+      int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+      if (n < 0) {
+        throw new AssertionError("EOF after " + (count - left) + " bytes; " + context.get());
+      }
+      md.update(buf, 0, n);
+      left -= n;
+    }
+    return md.digest();
   }
 
   /** The SHA-256 of what {@link #writePattern} writes for {@code count}. */

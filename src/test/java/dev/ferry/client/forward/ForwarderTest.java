@@ -14,10 +14,8 @@ import dev.ferry.tunnel.TunnelError;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,10 +71,7 @@ class ForwarderTest {
       try (Socket s = connect(f)) {
         Streams.writePattern(s.getOutputStream(), n);
         s.shutdownOutput();
-        byte[] reply = s.getInputStream().readAllBytes();
-        assertThat(reply).hasSize(40);
-        assertThat(Arrays.copyOf(reply, 32)).isEqualTo(Streams.patternDigest(n));
-        assertThat(ByteBuffer.wrap(reply, 32, 8).getLong()).isEqualTo(n);
+        TcpTarget.assertDigestReply(s.getInputStream().readAllBytes(), n);
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
       assertThat(rec.closed.get(0)).isEqualTo(new Closed(n, 40, "completed"));

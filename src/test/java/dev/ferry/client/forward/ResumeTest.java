@@ -28,11 +28,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -132,16 +129,7 @@ class ResumeTest {
     Forwarder f = forwarder(cutter, "bulk", rec, fx.token(ALICE));
     AtomicBoolean done = new AtomicBoolean();
     try (Socket s = connect(f)) {
-      CompletableFuture<Void> writer =
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  Streams.writePattern(s.getOutputStream(), size);
-                  s.shutdownOutput();
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+      CompletableFuture<Void> writer = Streams.writePatternThenShutdown(s, size);
       CompletableFuture<Integer> cutting =
           CompletableFuture.supplyAsync(
               () -> {
@@ -159,25 +147,13 @@ class ResumeTest {
                 }
                 return made;
               });
-      MessageDigest md = Streams.sha256();
       InputStream in = s.getInputStream();
-      byte[] buf = new byte[256 * 1024];
-      long left = size;
-      while (left > 0) {
-        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-        assertThat(n)
-            .as("EOF after %d bytes; forwarder: %s", size - left, rec.closed)
-            .isGreaterThanOrEqualTo(0);
-        md.update(buf, 0, n);
-        left -= n;
-      }
+      byte[] received = Streams.digestExactly(in, size, () -> "forwarder: " + rec.closed);
       byte[] targetDigest = in.readAllBytes();
       done.set(true);
       writer.get(60, TimeUnit.SECONDS);
       int made = cutting.get(60, TimeUnit.SECONDS);
-      byte[] expected = Streams.patternDigest(size);
-      assertThat(md.digest()).as("bytes target → client").isEqualTo(expected);
-      assertThat(Arrays.copyOf(targetDigest, 32)).as("bytes client → target").isEqualTo(expected);
+      TcpTarget.assertPatternBothWays(received, targetDigest, size);
       assertThat(made).as("cuts made").isEqualTo(cuts);
       System.out.printf(
           "resume: %d MiB each way, %d cuts, %d resumes, 0 SHA-256 mismatches%n",
@@ -354,16 +330,7 @@ class ResumeTest {
                       .anyMatch(c -> c.state() == ConnectionSnapshot.State.OPEN));
       // ACKs (gateway → client) stop; DATA (client → gateway → target) still flows.
       cutter.pauseDown(true);
-      CompletableFuture<Void> writer =
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  Streams.writePattern(s.getOutputStream(), size);
-                  s.shutdownOutput();
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+      CompletableFuture<Void> writer = Streams.writePatternThenShutdown(s, size);
       long bound = Relay.REPLAY_CAP + 64 * 1024;
       await().atMost(Duration.ofSeconds(60)).until(() -> f.replayPeak() >= Relay.REPLAY_CAP);
       Thread.sleep(500); // a sender that ignored the cap would race on meanwhile
@@ -374,10 +341,7 @@ class ResumeTest {
       assertThat(writer).isNotDone();
       cutter.pauseDown(false);
       writer.get(60, TimeUnit.SECONDS);
-      byte[] reply = s.getInputStream().readAllBytes();
-      assertThat(reply).hasSize(40);
-      assertThat(Arrays.copyOf(reply, 32)).isEqualTo(Streams.patternDigest(size));
-      assertThat(ByteBuffer.wrap(reply, 32, 8).getLong()).isEqualTo(size);
+      TcpTarget.assertDigestReply(s.getInputStream().readAllBytes(), size);
     }
     assertThat(f.resumes()).isZero();
   }
