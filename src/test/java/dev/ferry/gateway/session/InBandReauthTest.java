@@ -124,6 +124,40 @@ class InBandReauthTest {
     assertThat(back).as(() -> "closed: " + rec.closed).containsExactly(1, 2, 3);
   }
 
+  /**
+   * Connects through a fresh forwarder to "db", echoes once, then waits for the tunnel to end (the
+   * local socket sees EOF and the forwarder reports one close).
+   */
+  Recorder echoOnceUntilEnded(GatewayFixture.Running gw, TokenSource tokens) throws Exception {
+    Recorder rec = new Recorder();
+    Forwarder f = forwarder(gw, tokens, rec);
+    try (Socket s = connect(f)) {
+      echoOnce(s, rec);
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
+    return rec;
+  }
+
+  /**
+   * A gateway with proxy "db" to an echo target, sessions bound to their tokens, skew {@link
+   * #SKEW}.
+   */
+  static GatewayFixture.Running echoDb() throws Exception {
+    TcpTarget echo = fx.target(TcpTarget.echo());
+    return start(fx.gateway().clockSkew(SKEW).proxy("db", echo, bound()));
+  }
+
+  /** A gateway with proxy "db" to a target that holds its connections, sessions bound to tokens. */
+  static GatewayFixture.Running heldDb(GatewayFixture.GatewayBuilder builder) throws Exception {
+    TcpTarget target = fx.target(TcpTarget.hold());
+    return start(builder.proxy("db", target, bound()));
+  }
+
+  static Tunnel open(GatewayFixture.Running gw, String token) throws Exception {
+    return gw.connector().open("db", token).get(20, TimeUnit.SECONDS);
+  }
+
   /** Starts the gateway with the provider's keys fetched, so short tokens are not spent on it. */
   static GatewayFixture.Running start(GatewayFixture.GatewayBuilder builder) throws Exception {
     return builder.start().warmUp();
@@ -146,8 +180,7 @@ class InBandReauthTest {
   @Test
   @DisplayName("tokens that live 5 s carry a 52 s transfer both ways: 0 resets, SHA-256 equal")
   void shortTokensCarryALongTransfer() throws Exception {
-    TcpTarget echo = fx.target(TcpTarget.echo());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", echo, bound()));
+    GatewayFixture.Running gw = echoDb();
     Minting tokens = new Minting(i -> fx.token(ALICE, LIFETIME, "dba"));
     Recorder rec = new Recorder();
     Forwarder f = forwarder(gw, tokens, rec);
@@ -218,17 +251,10 @@ class InBandReauthTest {
   @Test
   @DisplayName("a static short token: the session ends with token-expired, client told why")
   void staticTokenEndsOnTime() throws Exception {
-    TcpTarget echo = fx.target(TcpTarget.echo());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", echo, bound()));
+    GatewayFixture.Running gw = echoDb();
     String token = fx.token(ALICE, LIFETIME);
     Instant exp = UnverifiedExpiry.of(token).orElseThrow();
-    Recorder rec = new Recorder();
-    Forwarder f = forwarder(gw, fx.tokens(token), rec);
-    try (Socket s = connect(f)) {
-      echoOnce(s, rec);
-      assertThat(s.getInputStream().read()).isEqualTo(-1);
-    }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
+    Recorder rec = echoOnceUntilEnded(gw, fx.tokens(token));
     assertThat(rec.closed.get(0)).startsWith("token-expired");
     assertThat(rec.notices).contains("token expired");
     assertThat(rec.warnings).anyMatch(w -> w.contains("cannot renew the token"));
@@ -267,17 +293,10 @@ class InBandReauthTest {
   @Test
   @DisplayName("a fresh token of another user ends the session: user-changed, both sides")
   void anotherUsersToken() throws Exception {
-    TcpTarget echo = fx.target(TcpTarget.echo());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", echo, bound()));
+    GatewayFixture.Running gw = echoDb();
     Minting tokens =
         new Minting(i -> i == 0 ? fx.token(ALICE, LIFETIME, "dba") : fx.token(BOB, "dba"));
-    Recorder rec = new Recorder();
-    Forwarder f = forwarder(gw, tokens, rec);
-    try (Socket s = connect(f)) {
-      echoOnce(s, rec);
-      assertThat(s.getInputStream().read()).isEqualTo(-1);
-    }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
+    Recorder rec = echoOnceUntilEnded(gw, tokens);
     assertThat(rec.closed.get(0)).startsWith("user-changed");
     assertThat(endReason(gw)).isEqualTo("user-changed");
     assertThat(gw.audit("session.end").get(0).path("user").asText()).isEqualTo(ALICE);
@@ -286,17 +305,10 @@ class InBandReauthTest {
   @Test
   @DisplayName("a forged fresh token (alg none) ends the session: token-invalid, both sides")
   void forgedToken() throws Exception {
-    TcpTarget echo = fx.target(TcpTarget.echo());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", echo, bound()));
+    GatewayFixture.Running gw = echoDb();
     String forged = new ForgedTokens(fx).algNone(ALICE);
     Minting tokens = new Minting(i -> i == 0 ? fx.token(ALICE, LIFETIME, "dba") : forged);
-    Recorder rec = new Recorder();
-    Forwarder f = forwarder(gw, tokens, rec);
-    try (Socket s = connect(f)) {
-      echoOnce(s, rec);
-      assertThat(s.getInputStream().read()).isEqualTo(-1);
-    }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
+    Recorder rec = echoOnceUntilEnded(gw, tokens);
     assertThat(rec.closed.get(0)).startsWith("token-invalid").contains("not allowed");
     assertThat(endReason(gw)).isEqualTo("token-invalid");
     assertThat(gw.metrics()).contains("ferry_auth_failures_total{reason=\"algorithm\"}");
@@ -315,13 +327,7 @@ class InBandReauthTest {
     // The provider now issues carol's tokens without the group (she was removed from it).
     Minting tokens =
         new Minting(i -> i == 0 ? fx.token(carol, LIFETIME, "dba") : fx.token(carol, "staff"));
-    Recorder rec = new Recorder();
-    Forwarder f = forwarder(gw, tokens, rec);
-    try (Socket s = connect(f)) {
-      echoOnce(s, rec);
-      assertThat(s.getInputStream().read()).isEqualTo(-1);
-    }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
+    Recorder rec = echoOnceUntilEnded(gw, tokens);
     assertThat(rec.closed.get(0)).startsWith("access-revoked").contains(carol);
     assertThat(endReason(gw)).isEqualTo("access-revoked");
   }
@@ -331,10 +337,9 @@ class InBandReauthTest {
   @Test
   @DisplayName("no fresh token: NOTICE token expiring, then NOTICE why and close 4401")
   void gatewayPromptsThenEnds() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", target, bound()));
+    GatewayFixture.Running gw = heldDb(fx.gateway().clockSkew(SKEW));
     String token = fx.token(ALICE, LIFETIME);
-    Tunnel t = gw.connector().open("db", token).get(20, TimeUnit.SECONDS);
+    Tunnel t = open(gw, token);
     assertThat(t.session().tokenExpiresAt())
         .isEqualTo(UnverifiedExpiry.of(token).orElseThrow().getEpochSecond());
     TunnelObserver o = TunnelObserver.attach(t);
@@ -347,9 +352,8 @@ class InBandReauthTest {
   @Test
   @DisplayName("a fresh token of the same user is answered with TOKEN_ACCEPTED and its exp")
   void accepted() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", target, bound()));
-    Tunnel t = gw.connector().open("db", fx.token(ALICE, LIFETIME)).get(20, TimeUnit.SECONDS);
+    GatewayFixture.Running gw = heldDb(fx.gateway().clockSkew(SKEW));
+    Tunnel t = open(gw, fx.token(ALICE, LIFETIME));
     TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     long exp = UnverifiedExpiry.of(fresh).orElseThrow().getEpochSecond();
@@ -366,9 +370,8 @@ class InBandReauthTest {
   @Test
   @DisplayName("a fresh token the verifier finds expired ends the session: 4411 token-invalid")
   void expiredFreshToken() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = start(fx.gateway().proxy("db", target, bound()));
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    GatewayFixture.Running gw = heldDb(fx.gateway());
+    Tunnel t = open(gw, fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     // Two hours later for the verifier: the fresh (one-hour) token has expired.
@@ -382,9 +385,8 @@ class InBandReauthTest {
   @Test
   @DisplayName("a TOKEN flood ends the session as a protocol error (4400)")
   void flood() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = start(fx.gateway().proxy("db", target, bound()));
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    GatewayFixture.Running gw = heldDb(fx.gateway());
+    Tunnel t = open(gw, fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     for (int i = 0; i < 50; i++) {
@@ -398,9 +400,8 @@ class InBandReauthTest {
   @Test
   @DisplayName("a TOKEN larger than 16 KiB is a protocol error (4400)")
   void oversized() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = start(fx.gateway().proxy("db", target, bound()));
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    GatewayFixture.Running gw = heldDb(fx.gateway());
+    Tunnel t = open(gw, fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     io.netty.buffer.ByteBuf big = Unpooled.buffer();
     big.writeByte(0x05);
