@@ -113,7 +113,7 @@ class GatewayCommandTest {
 
   @Test
   void servesTunnelsAndDrainsOnSigtermWithinTheBound() throws Exception {
-    fx.warmUpIssuer();
+    fx.warmProvider();
     try (CliProcess gw =
         CliProcess.start(env(), "gateway", "--config", config.toString(), "--port", "0")) {
       int port = listeningPort(gw);

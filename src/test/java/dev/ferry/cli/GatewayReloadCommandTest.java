@@ -92,7 +92,7 @@ class GatewayReloadCommandTest {
     Path file = dir.resolve("gateway.yaml");
     Files.writeString(file, config(echo, proxy("gone", gone)));
     String token = fx.token(ALICE);
-    fx.warmUpIssuer();
+    fx.warmProvider();
     try (CliProcess gw =
         CliProcess.start(CliEnv.of(dir), "gateway", "--config", file.toString(), "--port", "0")) {
       int port = Integer.parseInt(gw.awaitLine(GatewayCommandTest.LISTENING, START).group(1));

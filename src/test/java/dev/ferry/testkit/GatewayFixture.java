@@ -122,19 +122,12 @@ public final class GatewayFixture
   }
 
   /**
-   * Fetches the issuer's discovery document and JWKS once. The in-process provider answers its
-   * first requests slowly while this JVM warms up; on a loaded machine a child gateway's 5 s
-   * discovery timeout can then fail, and its 30 s cool-down refuses every tunnel of the test.
+   * {@link #warmProvider}, under the name some tests still call: a child gateway's 5 s discovery
+   * timeout must not meet the provider's slow first answers, or its 30 s cool-down refuses every
+   * tunnel of the test.
    */
   public void warmUpIssuer() throws IOException, InterruptedException {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-    for (String path : List.of("/.well-known/openid-configuration", "/jwks")) {
-      http.send(
-          java.net.http.HttpRequest.newBuilder(java.net.URI.create(issuer() + path))
-              .timeout(Duration.ofSeconds(60))
-              .build(),
-          java.net.http.HttpResponse.BodyHandlers.discarding());
-    }
+    warmProvider();
   }
 
   /** The clock the gateway's verifier checks exp/nbf with; reset after each test. */

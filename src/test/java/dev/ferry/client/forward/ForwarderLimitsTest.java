@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.testkit.GatewayFixture;
-import dev.ferry.testkit.IssuerWarmup;
 import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.TcpTarget;
 import java.net.Inet4Address;
@@ -34,7 +33,7 @@ class ForwarderLimitsTest {
 
   @BeforeAll
   static void warmIssuer() throws Exception {
-    IssuerWarmup.warm(fx);
+    fx.warmProvider();
   }
 
   @Nested

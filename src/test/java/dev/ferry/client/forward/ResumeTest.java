@@ -24,10 +24,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -57,14 +53,7 @@ class ResumeTest {
    */
   @BeforeAll
   static void warmUpProvider() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    for (String path : List.of("/.well-known/openid-configuration", "/jwks")) {
-      http.send(
-          HttpRequest.newBuilder(URI.create(fx.issuer() + path))
-              .timeout(Duration.ofSeconds(60))
-              .build(),
-          HttpResponse.BodyHandlers.discarding());
-    }
+    fx.warmProvider();
   }
 
   /** Records what a forwarder reports. */

@@ -12,7 +12,6 @@ import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.testkit.ConnectProxy;
 import dev.ferry.testkit.GatewayFixture;
-import dev.ferry.testkit.IssuerWarmup;
 import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.TunnelError;
@@ -44,7 +43,7 @@ class ProxiedTunnelTest {
 
   @BeforeAll
   static void warmIssuer() throws Exception {
-    IssuerWarmup.warm(fx);
+    fx.warmProvider();
   }
 
   @BeforeEach
