@@ -1,7 +1,6 @@
 package dev.ferry.gateway;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
-import static dev.ferry.testkit.GatewayFixture.AUDIENCE;
 import static dev.ferry.testkit.GatewayFixture.BOB;
 import static dev.ferry.testkit.GatewayFixture.CLIENT_ID;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -81,11 +80,7 @@ class ConfigReloadTest {
                 "gateway:",
                 "  name: reload-test",
                 "  bind: 127.0.0.1",
-                "identity:",
-                "  issuers:",
-                "    - issuer: " + fx.issuer(),
-                "      audiences: [" + AUDIENCE + "]",
-                "      clientId: " + CLIENT_ID,
+                fx.identityYaml(),
                 "proxies:",
                 ""));
     for (String p : proxies) {

@@ -130,6 +130,20 @@ public final class GatewayFixture
     warmProvider();
   }
 
+  /**
+   * The {@code identity:} section of a gateway config file (YAML, lines joined by newlines) that
+   * trusts this fixture's provider: issuer, {@link #AUDIENCE} and {@link #CLIENT_ID}.
+   */
+  public String identityYaml() {
+    return String.join(
+        "\n",
+        "identity:",
+        "  issuers:",
+        "    - issuer: " + issuer(),
+        "      audiences: [" + AUDIENCE + "]",
+        "      clientId: " + CLIENT_ID);
+  }
+
   /** The clock the gateway's verifier checks exp/nbf with; reset after each test. */
   public TestClock verifierClock() {
     return verifierClock;
