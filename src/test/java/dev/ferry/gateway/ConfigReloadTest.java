@@ -9,8 +9,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.client.forward.Forwarder;
-import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.gateway.config.ConfigLoader;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.TcpTarget;
@@ -34,7 +34,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
@@ -142,29 +141,7 @@ class ConfigReloadTest {
 
   // ---- clients ----
 
-  /** What the forwarder reported, per local connection. */
-  static final class Recorder implements ForwarderListener {
-    final List<String> closed = new CopyOnWriteArrayList<>();
-    final List<String> notices = new CopyOnWriteArrayList<>();
-    final List<TunnelError> refused = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionClosed(long up, long down, String reason) {
-      closed.add(reason);
-    }
-
-    @Override
-    public void connectionRefused(int localPort, TunnelError error, String detail) {
-      refused.add(error);
-    }
-
-    @Override
-    public void notice(String message) {
-      notices.add(message);
-    }
-  }
-
-  Forwarder forwarder(GatewayFixture.Running gw, String proxy, Recorder rec, String token)
+  Forwarder forwarder(GatewayFixture.Running gw, String proxy, ForwarderEvents rec, String token)
       throws Exception {
     return fx.forwarder(gw.connector(), proxy, fx.tokens(token), rec);
   }
@@ -235,7 +212,7 @@ class ConfigReloadTest {
     await().atMost(WAIT).until(() -> proxiesFor(gw, alice).contains("two"));
     assertThat(reloads(gw, "ok")).isEqualTo(1.0);
     assertThat(metric(gw, "ferry_config_last_reload_success_timestamp_seconds")).isGreaterThan(0);
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     try (Socket s = connect(forwarder(gw, "two", rec, alice))) {
       roundTrip(s, "through the new proxy");
     }
@@ -258,7 +235,7 @@ class ConfigReloadTest {
     assertThat(reloads(gw, "ok")).isZero();
     assertThat(proxiesFor(gw, alice)).containsExactly("one");
     assertThat(gw.server().config().gateway().name()).isEqualTo("reload-test");
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     try (Socket s = connect(forwarder(gw, "one", rec, alice))) {
       roundTrip(s, "old config still serves");
     }
@@ -278,8 +255,8 @@ class ConfigReloadTest {
   void proxyRemoved() throws Exception {
     GatewayFixture.Running gw = start(config(proxy("one", echo), proxy("two", echo2)));
     String alice = fx.token(ALICE);
-    Recorder recOne = new Recorder();
-    Recorder recTwo = new Recorder();
+    ForwarderEvents recOne = new ForwarderEvents();
+    ForwarderEvents recTwo = new ForwarderEvents();
     try (Socket one = connect(forwarder(gw, "one", recOne, alice));
         Socket two = connect(forwarder(gw, "two", recTwo, alice))) {
       roundTrip(one, "one before");
@@ -290,8 +267,8 @@ class ConfigReloadTest {
       assertThat(endsWithin(two, WAIT)).as("the local connection to two is closed").isTrue();
       await().atMost(WAIT).until(() -> endOf(gw, "two") != null);
       assertThat(endOf(gw, "two").path("reason").asText()).isEqualTo("proxy-removed");
-      await().atMost(WAIT).until(() -> !recTwo.closed.isEmpty());
-      assertThat(recTwo.closed.get(0))
+      await().atMost(WAIT).until(() -> !recTwo.reasons.isEmpty());
+      assertThat(recTwo.reasons.get(0))
           .startsWith("proxy-removed")
           .contains("proxy two was removed from the gateway's configuration");
       assertThat(recTwo.notices).anyMatch(n -> n.contains("removed"));
@@ -300,7 +277,7 @@ class ConfigReloadTest {
         roundTrip(one, "one after " + i);
       }
       assertThat(endOf(gw, "one")).as("session on one still live").isNull();
-      assertThat(recOne.closed).isEmpty();
+      assertThat(recOne.reasons).isEmpty();
     }
     await().atMost(WAIT).until(() -> endOf(gw, "one") != null);
     assertThat(gw.audit("session.start")).hasSize(2);
@@ -317,8 +294,8 @@ class ConfigReloadTest {
     GatewayFixture.Running gw = start(config(proxy("db", echo, ALICE, "dba", "")));
     String alice = fx.token(ALICE, "staff");
     String bob = fx.token(BOB, "dba");
-    Recorder recAlice = new Recorder();
-    Recorder recBob = new Recorder();
+    ForwarderEvents recAlice = new ForwarderEvents();
+    ForwarderEvents recBob = new ForwarderEvents();
     try (Socket a = connect(forwarder(gw, "db", recAlice, alice));
         Socket b = connect(forwarder(gw, "db", recBob, bob))) {
       roundTrip(a, "alice before");
@@ -327,8 +304,8 @@ class ConfigReloadTest {
       replace(config(proxy("db", echo, "", "dba", "")));
 
       assertThat(endsWithin(a, WAIT)).isTrue();
-      await().atMost(WAIT).until(() -> !recAlice.closed.isEmpty());
-      assertThat(recAlice.closed.get(0))
+      await().atMost(WAIT).until(() -> !recAlice.reasons.isEmpty());
+      assertThat(recAlice.reasons.get(0))
           .startsWith("access-revoked")
           .contains("access to proxy db was revoked for " + ALICE);
       JsonNode end =
@@ -341,7 +318,7 @@ class ConfigReloadTest {
       for (int i = 0; i < 10; i++) {
         roundTrip(b, "bob after " + i);
       }
-      assertThat(recBob.closed).isEmpty();
+      assertThat(recBob.reasons).isEmpty();
     }
     assertRefused(gw, "db", alice, TunnelError.PROXY_NOT_FOUND);
   }
@@ -353,7 +330,7 @@ class ConfigReloadTest {
   void limitsAndTargetChange() throws Exception {
     GatewayFixture.Running gw = start(config(proxy("db", echo, ALICE, "", "maxSessions: 1")));
     String alice = fx.token(ALICE);
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(gw, "db", rec, alice);
     try (Socket first = connect(f)) {
       roundTrip(first, "first");
@@ -384,7 +361,7 @@ class ConfigReloadTest {
     try (Socket third = connect(f)) {
       roundTrip(third, "a slot came back");
     }
-    assertThat(rec.closed).doesNotContain("limit-reached");
+    assertThat(rec.reasons).doesNotContain("limit-reached");
   }
 
   static void assertRefused(
@@ -404,7 +381,7 @@ class ConfigReloadTest {
     String a = config(proxy("one", echo), proxy("two", echo2));
     GatewayFixture.Running gw = start(a);
     String alice = fx.token(ALICE);
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     AtomicBoolean sampling = new AtomicBoolean(true);
     AtomicReference<String> seen = new AtomicReference<>();
     Thread sampler =
@@ -434,7 +411,7 @@ class ConfigReloadTest {
         await().atMost(WAIT).until(() -> reloads(gw, "ok") >= expected);
         roundTrip(two, "after round " + round);
       }
-      assertThat(rec.closed).isEmpty();
+      assertThat(rec.reasons).isEmpty();
     } finally {
       sampling.set(false);
       sampler.join(5_000);

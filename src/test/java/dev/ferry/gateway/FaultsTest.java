@@ -15,7 +15,6 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.ferry.client.forward.Forwarder;
-import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.gateway.config.AccessRule;
@@ -25,6 +24,7 @@ import dev.ferry.gateway.config.IssuerSettings;
 import dev.ferry.gateway.config.ProxyConfig;
 import dev.ferry.gateway.config.ServerSettings;
 import dev.ferry.gateway.config.Target;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.TcpTarget;
@@ -41,7 +41,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
@@ -62,15 +61,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class FaultsTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
   static final Duration WAIT = Duration.ofSeconds(30);
-
-  static final class Recorder implements ForwarderListener {
-    final List<String> closed = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionClosed(long up, long down, String reason) {
-      closed.add(reason);
-    }
-  }
 
   static TunnelRefusedException refusal(GatewayFixture.Running gw, String proxy, String token)
       throws Exception {
@@ -98,7 +88,7 @@ class FaultsTest {
               s.close();
             });
     GatewayFixture.Running gw = fx.gateway().proxy("db", resetter).start();
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = fx.forwarder(gw.connector(), "db", fx.tokens(fx.token(ALICE)), rec);
     long received = 0;
     try (Socket s = LoopbackClient.connect(f.port(), WAIT)) {
@@ -114,8 +104,8 @@ class FaultsTest {
       }
     }
     assertThat(received).isLessThanOrEqualTo(sent.get());
-    await().atMost(WAIT).until(() -> !rec.closed.isEmpty());
-    assertThat(rec.closed.get(0)).startsWith("upstream-reset").contains("reset the connection");
+    await().atMost(WAIT).until(() -> !rec.reasons.isEmpty());
+    assertThat(rec.reasons.get(0)).startsWith("upstream-reset").contains("reset the connection");
     await().atMost(WAIT).until(() -> gw.audit("session.end").size() == 1);
     JsonNode end = gw.audit("session.end").get(0);
     assertThat(end.path("reason").asText()).isEqualTo("upstream-reset");

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.client.auth.TokenSource;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
@@ -29,26 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ForwarderTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
 
-  record Closed(long up, long down, String reason) {}
-
-  static final class Recorder implements ForwarderListener {
-    final List<Closed> closed = new CopyOnWriteArrayList<>();
-    final List<String> refused = new CopyOnWriteArrayList<>();
-    final List<TunnelError> refusedErrors = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionRefused(int localPort, TunnelError error, String detail) {
-      refused.add(detail);
-      refusedErrors.add(error);
-    }
-
-    @Override
-    public void connectionClosed(long bytesUp, long bytesDown, String reason) {
-      closed.add(new Closed(bytesUp, bytesDown, reason));
-    }
-  }
-
-  Forwarder forwarder(GatewayFixture.Running gw, String proxy, Recorder rec, String... tokens)
+  Forwarder forwarder(
+      GatewayFixture.Running gw, String proxy, ForwarderEvents rec, String... tokens)
       throws Exception {
     return fx.forwarder(gw.connector(), proxy, fx.tokens(tokens), rec);
   }
@@ -65,7 +48,7 @@ class ForwarderTest {
     void clientFirst() throws Exception {
       TcpTarget target = fx.target(TcpTarget.digestAfterEof());
       GatewayFixture.Running gw = fx.gateway().proxy("digest", target).start();
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(gw, "digest", rec, fx.token(ALICE));
       int n = 3 * 1024 * 1024 + 17;
       try (Socket s = connect(f)) {
@@ -74,7 +57,7 @@ class ForwarderTest {
         TcpTarget.assertDigestReply(s.getInputStream().readAllBytes(), n);
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-      assertThat(rec.closed.get(0)).isEqualTo(new Closed(n, 40, "completed"));
+      assertThat(rec.closed.get(0)).isEqualTo(new ForwarderEvents.Closed(n, 40, "completed"));
       await().atMost(Duration.ofSeconds(10)).until(() -> gw.audit("session.end").size() == 1);
       JsonNode end = gw.audit("session.end").get(0);
       assertThat(end.path("bytesUp").asLong()).isEqualTo(n);
@@ -102,7 +85,7 @@ class ForwarderTest {
                 sock.shutdownOutput();
               });
       GatewayFixture.Running gw = fx.gateway().proxy("late", target).start();
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(gw, "late", rec, fx.token(ALICE));
       try (Socket s = connect(f)) {
         s.getOutputStream().write("go".getBytes(StandardCharsets.UTF_8));
@@ -114,7 +97,7 @@ class ForwarderTest {
         assertThat(digest).isEqualTo(Streams.patternDigest(size));
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-      assertThat(rec.closed.get(0)).isEqualTo(new Closed(2, size, "completed"));
+      assertThat(rec.closed.get(0)).isEqualTo(new ForwarderEvents.Closed(2, size, "completed"));
     }
 
     @Test
@@ -123,7 +106,7 @@ class ForwarderTest {
       byte[] greeting = "hello from the target".getBytes(StandardCharsets.UTF_8);
       TcpTarget target = fx.target(TcpTarget.greetThenHalfClose(greeting));
       GatewayFixture.Running gw = fx.gateway().proxy("greet", target).start();
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(gw, "greet", rec, fx.token(ALICE));
       try (Socket s = connect(f)) {
         InputStream in = s.getInputStream();
@@ -186,7 +169,7 @@ class ForwarderTest {
       TcpTarget target = fx.target(TcpTarget.echo());
       GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
       WatchedTokens tokens = new WatchedTokens(fx.token(ALICE), true);
-      Forwarder f = fx.forwarder(gw.connector(), "echo", tokens, new Recorder());
+      Forwarder f = fx.forwarder(gw.connector(), "echo", tokens, new ForwarderEvents());
       echoThrough(f);
       echoThrough(f);
       assertThat(tokens.readyCalls).hasValue(2);
@@ -199,7 +182,7 @@ class ForwarderTest {
       TcpTarget target = fx.target(TcpTarget.echo());
       GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
       WatchedTokens tokens = new WatchedTokens(fx.token(ALICE), false);
-      Forwarder f = fx.forwarder(gw.connector(), "echo", tokens, new Recorder());
+      Forwarder f = fx.forwarder(gw.connector(), "echo", tokens, new ForwarderEvents());
       echoThrough(f);
       assertThat(tokens.tokenCallers).containsExactly("ferry-token");
     }
@@ -214,7 +197,7 @@ class ForwarderTest {
       TcpTarget target = fx.target(TcpTarget.echo());
       GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
       gw.connector().keepaliveInterval(Duration.ofMillis(100));
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(gw, "echo", rec, fx.token(ALICE));
       assertThat(f.connections()).isEmpty();
       assertThat(f.lastRtt()).isNull();
@@ -278,7 +261,7 @@ class ForwarderTest {
       assertThat(c.up()).isEqualTo(300);
       assertThat(c.down()).isEqualTo(300);
 
-      Recorder old = new Recorder();
+      ForwarderEvents old = new ForwarderEvents();
       Forwarder nobody = forwarder(gw, "no-such-proxy", old, fx.token(ALICE));
       Forwarder nobodyFull =
           fx.forwarder(gw.connector(), "no-such-proxy", fx.tokens(fx.token(ALICE)), full);

@@ -14,6 +14,7 @@ import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.CountingTcpTarget;
 import dev.ferry.testkit.CuttingProxy;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
@@ -29,7 +30,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,33 +56,8 @@ class ResumeTest {
     fx.warmProvider();
   }
 
-  /** Records what a forwarder reports. */
-  static final class Recorder implements ForwarderListener {
-    final List<String> closed = new CopyOnWriteArrayList<>();
-    final List<String> resumeFailed = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionClosed(long bytesUp, long bytesDown, String reason) {
-      closed.add(up(bytesUp, bytesDown) + reason);
-    }
-
-    private static String up(long up, long down) {
-      return up + "/" + down + " ";
-    }
-
-    @Override
-    public void connectionRefused(int localPort, TunnelError error, String detail) {
-      closed.add("refused " + error + " " + detail);
-    }
-
-    @Override
-    public void resumeFailed(int localPort, String detail) {
-      resumeFailed.add(detail);
-    }
-  }
-
   /** A forwarder whose tunnels run through {@code proxy} to {@code gw}. */
-  static Forwarder forwarder(CuttingProxy proxy, String name, Recorder rec, String token)
+  static Forwarder forwarder(CuttingProxy proxy, String name, ForwarderEvents rec, String token)
       throws Exception {
     TunnelConnector c =
         fx.closeAfter(
@@ -114,7 +89,7 @@ class ResumeTest {
     TcpTarget target = fx.target(TcpTarget.sourceAndDigest(size));
     GatewayFixture.Running gw = fx.gateway().proxy("bulk", target).start();
     CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(cutter, "bulk", rec, fx.token(ALICE));
     AtomicBoolean done = new AtomicBoolean();
     try (Socket s = connect(f)) {
@@ -137,7 +112,7 @@ class ResumeTest {
                 return made;
               });
       InputStream in = s.getInputStream();
-      byte[] received = Streams.digestExactly(in, size, () -> "forwarder: " + rec.closed);
+      byte[] received = Streams.digestExactly(in, size, () -> "forwarder: " + rec);
       byte[] targetDigest = in.readAllBytes();
       done.set(true);
       writer.get(60, TimeUnit.SECONDS);
@@ -190,7 +165,7 @@ class ResumeTest {
                   GatewayFixture.relaxed().withResumeWindow(Duration.ofSeconds(2)))
               .start();
       CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(cutter, "echo", rec, fx.token(ALICE));
       try (Socket s = connect(f)) {
         echo(s, "before the cut");
@@ -211,8 +186,11 @@ class ResumeTest {
       assertThat(rec.resumeFailed).hasSize(1);
       assertThat(rec.resumeFailed.get(0)).contains("could not resume the tunnel to echo within 2s");
       assertThat(cutter.accepted()).as("reconnect attempts were made").isGreaterThan(1);
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rec.closed).hasSize(1));
-      assertThat(rec.closed.get(0)).contains("resume-timeout");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(rec.reasons).hasSize(1));
+      assertThat(rec.refused).isEmpty();
+      assertThat(rec.reasons.get(0)).contains("resume-timeout");
     }
   }
 
@@ -238,7 +216,7 @@ class ResumeTest {
                   GatewayFixture.relaxed(),
                   new AccessRule(Set.of(ALICE, BOB), Set.of()))
               .start();
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = fx.forwarder(gw.connector(), "echo", fx.tokens(fx.token(ALICE)), rec);
       try (Socket s = connect(f)) {
         echo(s, "alice's bytes");
@@ -285,14 +263,17 @@ class ResumeTest {
               0, 0, Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofSeconds(5), false);
       GatewayFixture.Running gw = fx.gateway().proxy("echo", target.address(), quick).start();
       CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(cutter, "echo", rec, fx.token(ALICE));
       try (Socket s = connect(f)) {
         echo(s, "then silence");
         assertThat(s.getInputStream().read()).as("closed for idleness").isEqualTo(-1);
       }
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rec.closed).hasSize(1));
-      assertThat(rec.closed.get(0)).contains("idle-timeout");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(rec.reasons).hasSize(1));
+      assertThat(rec.refused).isEmpty();
+      assertThat(rec.reasons.get(0)).contains("idle-timeout");
       assertThat(f.resumes()).isZero();
       assertThat(cutter.accepted()).as("no reconnect").isEqualTo(1);
       assertThat(gw.audit("session.end").get(0).path("reason").asText()).isEqualTo("idle-timeout");
@@ -308,7 +289,7 @@ class ResumeTest {
     TcpTarget target = fx.target(TcpTarget.digestAfterEof());
     GatewayFixture.Running gw = fx.gateway().proxy("digest", target).start();
     CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(cutter, "digest", rec, fx.token(ALICE));
     try (Socket s = connect(f)) {
       await()

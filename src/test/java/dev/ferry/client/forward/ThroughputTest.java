@@ -3,6 +3,7 @@ package dev.ferry.client.forward;
 import static dev.ferry.testkit.GatewayFixture.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
@@ -33,7 +34,7 @@ class ThroughputTest {
               : 1L << 30);
 
   /** Sends SIZE pattern bytes and half-closes while reading SIZE bytes + the target's digest. */
-  static final java.util.List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+  static final ForwarderEvents events = new ForwarderEvents();
 
   static GatewayFixture.Running current;
 
@@ -60,7 +61,7 @@ class ThroughputTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return "forwarder: " + reasons + "; audit: " + (current == null ? "" : current.auditLines());
+    return "forwarder: " + events + "; audit: " + (current == null ? "" : current.auditLines());
   }
 
   @Test
@@ -70,17 +71,7 @@ class ThroughputTest {
     TcpTarget target = fx.target(TcpTarget.sourceAndDigest(SIZE));
     GatewayFixture.Running gw = fx.gateway().proxy("bulk", target).start();
     current = gw;
-    Forwarder f =
-        fx.forwarder(
-            gw.connector(),
-            "bulk",
-            fx.tokens(fx.token(ALICE)),
-            new ForwarderListener() {
-              @Override
-              public void connectionClosed(long up, long down, String reason) {
-                reasons.add(up + "/" + down + " " + reason);
-              }
-            });
+    Forwarder f = fx.forwarder(gw.connector(), "bulk", fx.tokens(fx.token(ALICE)), events);
     double tunnel = transfer(f.port());
 
     current = null;

@@ -9,11 +9,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.client.auth.TokenSource;
 import dev.ferry.client.auth.UnverifiedExpiry;
 import dev.ferry.client.forward.Forwarder;
-import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.ForgedTokens;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
@@ -29,10 +29,8 @@ import java.net.Socket;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -81,34 +79,7 @@ class InBandReauthTest {
     }
   }
 
-  static final class Recorder implements ForwarderListener {
-    final List<String> closed = new CopyOnWriteArrayList<>();
-    final List<String> notices = new CopyOnWriteArrayList<>();
-    final List<String> warnings = new CopyOnWriteArrayList<>();
-    final List<String> refused = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionClosed(long bytesUp, long bytesDown, String reason) {
-      closed.add(reason);
-    }
-
-    @Override
-    public void connectionRefused(int localPort, dev.ferry.tunnel.TunnelError e, String detail) {
-      refused.add(detail);
-    }
-
-    @Override
-    public void notice(String message) {
-      notices.add(message);
-    }
-
-    @Override
-    public void warning(String message) {
-      warnings.add(message);
-    }
-  }
-
-  Forwarder forwarder(GatewayFixture.Running gw, TokenSource tokens, Recorder rec)
+  Forwarder forwarder(GatewayFixture.Running gw, TokenSource tokens, ForwarderEvents rec)
       throws Exception {
     return fx.forwarder(gw.connector(), "db", tokens, rec);
   }
@@ -117,25 +88,26 @@ class InBandReauthTest {
     return LoopbackClient.connect(f.port(), Duration.ofSeconds(30));
   }
 
-  static void echoOnce(Socket s, Recorder rec) throws Exception {
+  static void echoOnce(Socket s, ForwarderEvents rec) throws Exception {
     s.getOutputStream().write(new byte[] {1, 2, 3});
     s.getOutputStream().flush();
     byte[] back = s.getInputStream().readNBytes(3);
-    assertThat(back).as(() -> "closed: " + rec.closed).containsExactly(1, 2, 3);
+    assertThat(back).as(() -> "closed: " + rec.reasons).containsExactly(1, 2, 3);
   }
 
   /**
    * Connects through a fresh forwarder to "db", echoes once, then waits for the tunnel to end (the
    * local socket sees EOF and the forwarder reports one close).
    */
-  Recorder echoOnceUntilEnded(GatewayFixture.Running gw, TokenSource tokens) throws Exception {
-    Recorder rec = new Recorder();
+  ForwarderEvents echoOnceUntilEnded(GatewayFixture.Running gw, TokenSource tokens)
+      throws Exception {
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(gw, tokens, rec);
     try (Socket s = connect(f)) {
       echoOnce(s, rec);
       assertThat(s.getInputStream().read()).isEqualTo(-1);
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> rec.reasons.size() == 1);
     return rec;
   }
 
@@ -182,7 +154,7 @@ class InBandReauthTest {
   void shortTokensCarryALongTransfer() throws Exception {
     GatewayFixture.Running gw = echoDb();
     Minting tokens = new Minting(i -> fx.token(ALICE, LIFETIME, "dba"));
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(gw, tokens, rec);
     Duration span = LIFETIME.multipliedBy(10).plusSeconds(2);
     try (Socket s = connect(f)) {
@@ -209,14 +181,14 @@ class InBandReauthTest {
           out.write(chunk);
         } catch (java.io.IOException e) {
           // Give the forwarder a moment to report why, then fail with it.
-          for (int i = 0; i < 50 && rec.closed.isEmpty(); i++) {
+          for (int i = 0; i < 50 && rec.reasons.isEmpty(); i++) {
             Thread.sleep(200);
           }
           throw new AssertionError(
               "the tunnel broke after "
                   + total
                   + " bytes: "
-                  + rec.closed
+                  + rec.reasons
                   + " "
                   + rec.warnings
                   + " "
@@ -230,11 +202,11 @@ class InBandReauthTest {
       out.flush();
       s.shutdownOutput();
       byte[] digest = received.get(60, TimeUnit.SECONDS);
-      assertThat(count[0]).as(() -> "closed: " + rec.closed).isEqualTo(total);
+      assertThat(count[0]).as(() -> "closed: " + rec.reasons).isEqualTo(total);
       assertThat(digest).isEqualTo(sent.digest());
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-    assertThat(rec.closed).containsExactly("completed");
+    await().atMost(Duration.ofSeconds(10)).until(() -> rec.reasons.size() == 1);
+    assertThat(rec.reasons).containsExactly("completed");
     assertThat(endReason(gw)).isEqualTo("completed");
     assertThat(gw.audit("session.start")).hasSize(1);
     // One token opened the tunnel; at least ten more kept it alive.
@@ -254,8 +226,8 @@ class InBandReauthTest {
     GatewayFixture.Running gw = echoDb();
     String token = fx.token(ALICE, LIFETIME);
     Instant exp = UnverifiedExpiry.of(token).orElseThrow();
-    Recorder rec = echoOnceUntilEnded(gw, fx.tokens(token));
-    assertThat(rec.closed.get(0)).startsWith("token-expired");
+    ForwarderEvents rec = echoOnceUntilEnded(gw, fx.tokens(token));
+    assertThat(rec.reasons.get(0)).startsWith("token-expired");
     assertThat(rec.notices).contains("token expired");
     assertThat(rec.warnings).anyMatch(w -> w.contains("cannot renew the token"));
     assertThat(endReason(gw)).isEqualTo("token-expired");
@@ -273,7 +245,7 @@ class InBandReauthTest {
     String token = fx.token(ALICE, LIFETIME);
     Instant exp = UnverifiedExpiry.of(token).orElseThrow();
     GatewayFixture.CountingTokenSource tokens = fx.tokens(token);
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(gw, tokens, rec);
     try (Socket s = connect(f)) {
       echoOnce(s, rec);
@@ -283,8 +255,8 @@ class InBandReauthTest {
       }
       echoOnce(s, rec);
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-    assertThat(rec.closed.get(0)).isNotEqualTo("token-expired");
+    await().atMost(Duration.ofSeconds(10)).until(() -> rec.reasons.size() == 1);
+    assertThat(rec.reasons.get(0)).isNotEqualTo("token-expired");
     assertThat(endReason(gw)).isNotEqualTo("token-expired");
     assertThat(tokens.calls()).isEqualTo(1);
     assertThat(rec.warnings).isEmpty();
@@ -296,8 +268,8 @@ class InBandReauthTest {
     GatewayFixture.Running gw = echoDb();
     Minting tokens =
         new Minting(i -> i == 0 ? fx.token(ALICE, LIFETIME, "dba") : fx.token(BOB, "dba"));
-    Recorder rec = echoOnceUntilEnded(gw, tokens);
-    assertThat(rec.closed.get(0)).startsWith("user-changed");
+    ForwarderEvents rec = echoOnceUntilEnded(gw, tokens);
+    assertThat(rec.reasons.get(0)).startsWith("user-changed");
     assertThat(endReason(gw)).isEqualTo("user-changed");
     assertThat(gw.audit("session.end").get(0).path("user").asText()).isEqualTo(ALICE);
   }
@@ -308,8 +280,8 @@ class InBandReauthTest {
     GatewayFixture.Running gw = echoDb();
     String forged = new ForgedTokens(fx).algNone(ALICE);
     Minting tokens = new Minting(i -> i == 0 ? fx.token(ALICE, LIFETIME, "dba") : forged);
-    Recorder rec = echoOnceUntilEnded(gw, tokens);
-    assertThat(rec.closed.get(0)).startsWith("token-invalid").contains("not allowed");
+    ForwarderEvents rec = echoOnceUntilEnded(gw, tokens);
+    assertThat(rec.reasons.get(0)).startsWith("token-invalid").contains("not allowed");
     assertThat(endReason(gw)).isEqualTo("token-invalid");
     assertThat(gw.metrics()).contains("ferry_auth_failures_total{reason=\"algorithm\"}");
   }
@@ -327,8 +299,8 @@ class InBandReauthTest {
     // The provider now issues carol's tokens without the group (she was removed from it).
     Minting tokens =
         new Minting(i -> i == 0 ? fx.token(carol, LIFETIME, "dba") : fx.token(carol, "staff"));
-    Recorder rec = echoOnceUntilEnded(gw, tokens);
-    assertThat(rec.closed.get(0)).startsWith("access-revoked").contains(carol);
+    ForwarderEvents rec = echoOnceUntilEnded(gw, tokens);
+    assertThat(rec.reasons.get(0)).startsWith("access-revoked").contains(carol);
     assertThat(endReason(gw)).isEqualTo("access-revoked");
   }
 
