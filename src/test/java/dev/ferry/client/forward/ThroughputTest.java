@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
@@ -39,9 +40,7 @@ class ThroughputTest {
   static GatewayFixture.Running current;
 
   static double transfer(int port) throws Exception {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-      s.setSoTimeout(60_000);
+    try (Socket s = LoopbackClient.connect(port, Duration.ofSeconds(60))) {
       long start = System.nanoTime();
       CompletableFuture<Void> writer = Streams.writePatternThenShutdown(s, SIZE);
       InputStream in = s.getInputStream();
