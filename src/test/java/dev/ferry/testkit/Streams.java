@@ -27,8 +27,13 @@ public final class Streams {
 
   private Streams() {}
 
-  /** Writes {@code count} bytes of the repeating pseudo-random pattern. */
-  public static void writePattern(OutputStream out, long count) throws IOException {
+  /** Takes the pattern block by block; {@code E} is what it may throw. */
+  private interface BlockSink<E extends Exception> {
+    void accept(byte[] bytes, int offset, int length) throws E;
+  }
+
+  /** Hands {@code sink} the first {@code count} bytes of the pattern, in blocks. */
+  private static <E extends Exception> void pattern(long count, BlockSink<E> sink) throws E {
     long left = count;
     int offset = 0;
     while (left > 0) {
@@ -36,10 +41,15 @@ public final class Streams {
       if (offset + n > PATTERN.length) {
         offset = 0;
       }
-      out.write(PATTERN, offset, n);
+      sink.accept(PATTERN, offset, n);
       offset += n;
       left -= n;
     }
+  }
+
+  /** Writes {@code count} bytes of the repeating pseudo-random pattern. */
+  public static void writePattern(OutputStream out, long count) throws IOException {
+    pattern(count, out::write);
     out.flush();
   }
 
@@ -83,17 +93,7 @@ public final class Streams {
   /** The SHA-256 of what {@link #writePattern} writes for {@code count}. */
   public static byte[] patternDigest(long count) {
     MessageDigest md = sha256();
-    long left = count;
-    int offset = 0;
-    while (left > 0) {
-      int n = (int) Math.min(BLOCK, left);
-      if (offset + n > PATTERN.length) {
-        offset = 0;
-      }
-      md.update(PATTERN, offset, n);
-      offset += n;
-      left -= n;
-    }
+    pattern(count, md::update);
     return md.digest();
   }
 
