@@ -163,13 +163,18 @@ class ForwarderTest {
       }
     }
 
+    /** A forwarder to a fresh gateway's echo proxy that asks {@code tokens}. */
+    Forwarder echoForwarder(WatchedTokens tokens) throws Exception {
+      TcpTarget target = fx.target(TcpTarget.echo());
+      GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
+      return fx.forwarder(gw.connector(), "echo", tokens, new ForwarderEvents());
+    }
+
     @Test
     @DisplayName("a token held in memory opens the tunnel without token(), which may block")
     void readyTokenSkipsTheTokenThread() throws Exception {
-      TcpTarget target = fx.target(TcpTarget.echo());
-      GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
       WatchedTokens tokens = new WatchedTokens(fx.token(ALICE), true);
-      Forwarder f = fx.forwarder(gw.connector(), "echo", tokens, new ForwarderEvents());
+      Forwarder f = echoForwarder(tokens);
       echoThrough(f);
       echoThrough(f);
       assertThat(tokens.readyCalls).hasValue(2);
@@ -179,10 +184,8 @@ class ForwarderTest {
     @Test
     @DisplayName("a source that would have to renew is asked on a token thread, not the loop")
     void otherwiseTokenOffTheEventLoop() throws Exception {
-      TcpTarget target = fx.target(TcpTarget.echo());
-      GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
       WatchedTokens tokens = new WatchedTokens(fx.token(ALICE), false);
-      Forwarder f = fx.forwarder(gw.connector(), "echo", tokens, new ForwarderEvents());
+      Forwarder f = echoForwarder(tokens);
       echoThrough(f);
       assertThat(tokens.tokenCallers).containsExactly("ferry-token");
     }
