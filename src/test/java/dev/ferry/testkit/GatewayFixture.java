@@ -7,6 +7,7 @@ import dev.ferry.client.forward.Forwarder;
 import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.client.tunnel.GatewayEndpoint;
+import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.gateway.GatewayServer;
 import dev.ferry.gateway.audit.AuditLog;
@@ -393,6 +394,11 @@ public final class GatewayFixture
 
     public PrometheusMeterRegistry registry() {
       return registry;
+    }
+
+    /** Opens a tunnel to {@code proxy} through {@link #connector()}, waiting at most 20 s. */
+    public Tunnel open(String proxy, String token) throws Exception {
+      return connector().open(proxy, token).get(20, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** A connector to this gateway (plain HTTP; use {@link #connector(ClientTls)} for TLS). */

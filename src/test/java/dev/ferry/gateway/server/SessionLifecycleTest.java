@@ -76,7 +76,7 @@ class SessionLifecycleTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> gw.audit("session.end").size() == 3);
     List<Tunnel> again = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      again.add(gw.connector().open("capped", token).get(20, TimeUnit.SECONDS));
+      again.add(gw.open("capped", token));
     }
     assertThat(gw.audit("session.start")).hasSize(6);
     again.forEach(Tunnel::close);
@@ -91,7 +91,7 @@ class SessionLifecycleTest {
             .proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)))
             .start();
     gw.connector().keepaliveInterval(Duration.ofMillis(50));
-    Tunnel t = gw.connector().open("idle", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    Tunnel t = gw.open("idle", fx.token(ALICE));
     long start = System.nanoTime();
     TunnelObserver o = TunnelObserver.attach(t);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4408);
@@ -112,7 +112,7 @@ class SessionLifecycleTest {
         fx.gateway()
             .proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)))
             .start();
-    Tunnel t = gw.connector().open("idle", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    Tunnel t = gw.open("idle", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     long end = System.nanoTime() + Duration.ofMillis(1200).toNanos();
     int sent = 0;
@@ -140,7 +140,7 @@ class SessionLifecycleTest {
         fx.gateway()
             .proxy("short", target, limits(0, 0, Duration.ofMinutes(5), Duration.ofMillis(400)))
             .start();
-    Tunnel t = gw.connector().open("short", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    Tunnel t = gw.open("short", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4409);
     await().atMost(Duration.ofSeconds(5)).until(() -> gw.audit("session.end").size() == 1);
@@ -153,7 +153,7 @@ class SessionLifecycleTest {
   void draining() throws Exception {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    Tunnel t = gw.open("db", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     String token = fx.token(ALICE);
     CompletableFuture<Long> stopped =
@@ -189,7 +189,7 @@ class SessionLifecycleTest {
   void textIsProtocolError() throws Exception {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    Tunnel t = gw.open("db", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     t.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame("hi"));
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4400);
@@ -201,7 +201,7 @@ class SessionLifecycleTest {
     TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
     gw.connector().keepaliveInterval(Duration.ofMillis(50));
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    Tunnel t = gw.open("db", fx.token(ALICE));
     TunnelObserver.attach(t);
     await().atMost(Duration.ofSeconds(5)).until(() -> t.lastRtt() != null);
     assertThat(t.lastRtt()).isLessThan(Duration.ofSeconds(1));

@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -200,7 +199,7 @@ class TunnelRefusalTest {
     @Test
     @DisplayName("group membership from the token allows")
     void group() throws Exception {
-      Tunnel t = gw.connector().open("db", fx.token(BOB, "dba")).get(20, TimeUnit.SECONDS);
+      Tunnel t = gw.open("db", fx.token(BOB, "dba"));
       t.close();
       await().atMost(Duration.ofSeconds(5)).until(() -> target.accepted() == 1);
     }
@@ -209,7 +208,7 @@ class TunnelRefusalTest {
   @Test
   @DisplayName("429 when the per-user limit is reached")
   void limitReached() throws Exception {
-    Tunnel first = gw.connector().open("limited", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    Tunnel first = gw.open("limited", fx.token(ALICE));
     await().atMost(Duration.ofSeconds(5)).until(() -> target.accepted() == 1);
     TunnelRefusedException e = refused("limited", fx.token(ALICE));
     assertThat(e.error()).isEqualTo(TunnelError.LIMIT_REACHED);

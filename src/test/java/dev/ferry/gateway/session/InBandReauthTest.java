@@ -126,10 +126,6 @@ class InBandReauthTest {
     return start(builder.proxy("db", target, bound()));
   }
 
-  static Tunnel open(GatewayFixture.Running gw, String token) throws Exception {
-    return gw.connector().open("db", token).get(20, TimeUnit.SECONDS);
-  }
-
   /** Starts the gateway with the provider's keys fetched, so short tokens are not spent on it. */
   static GatewayFixture.Running start(GatewayFixture.GatewayBuilder builder) throws Exception {
     return builder.start().warmUp();
@@ -311,7 +307,7 @@ class InBandReauthTest {
   void gatewayPromptsThenEnds() throws Exception {
     GatewayFixture.Running gw = heldDb(fx.gateway().clockSkew(SKEW));
     String token = fx.token(ALICE, LIFETIME);
-    Tunnel t = open(gw, token);
+    Tunnel t = gw.open("db", token);
     assertThat(t.session().tokenExpiresAt())
         .isEqualTo(UnverifiedExpiry.of(token).orElseThrow().getEpochSecond());
     TunnelObserver o = TunnelObserver.attach(t);
@@ -325,7 +321,7 @@ class InBandReauthTest {
   @DisplayName("a fresh token of the same user is answered with TOKEN_ACCEPTED and its exp")
   void accepted() throws Exception {
     GatewayFixture.Running gw = heldDb(fx.gateway().clockSkew(SKEW));
-    Tunnel t = open(gw, fx.token(ALICE, LIFETIME));
+    Tunnel t = gw.open("db", fx.token(ALICE, LIFETIME));
     TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     long exp = UnverifiedExpiry.of(fresh).orElseThrow().getEpochSecond();
@@ -343,7 +339,7 @@ class InBandReauthTest {
   @DisplayName("a fresh token the verifier finds expired ends the session: 4411 token-invalid")
   void expiredFreshToken() throws Exception {
     GatewayFixture.Running gw = heldDb(fx.gateway());
-    Tunnel t = open(gw, fx.token(ALICE));
+    Tunnel t = gw.open("db", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     // Two hours later for the verifier: the fresh (one-hour) token has expired.
@@ -358,7 +354,7 @@ class InBandReauthTest {
   @DisplayName("a TOKEN flood ends the session as a protocol error (4400)")
   void flood() throws Exception {
     GatewayFixture.Running gw = heldDb(fx.gateway());
-    Tunnel t = open(gw, fx.token(ALICE));
+    Tunnel t = gw.open("db", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     for (int i = 0; i < 50; i++) {
@@ -373,7 +369,7 @@ class InBandReauthTest {
   @DisplayName("a TOKEN larger than 16 KiB is a protocol error (4400)")
   void oversized() throws Exception {
     GatewayFixture.Running gw = heldDb(fx.gateway());
-    Tunnel t = open(gw, fx.token(ALICE));
+    Tunnel t = gw.open("db", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     io.netty.buffer.ByteBuf big = Unpooled.buffer();
     big.writeByte(0x05);
