@@ -38,6 +38,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SessionLifecycleTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
 
+  /** A gateway with one proxy to a fresh target that behaves as {@code target}. */
+  static GatewayFixture.Running gateway(String proxy, TcpTarget.Behavior target, Limits limits)
+      throws Exception {
+    return fx.gateway().proxy(proxy, fx.target(target), limits).start();
+  }
+
   static Limits limits(int max, int perUser, Duration idle, Duration maxDuration) {
     return new Limits(max, perUser, idle, maxDuration, Duration.ofSeconds(5), false);
   }
@@ -46,11 +52,9 @@ class SessionLifecycleTest {
   @DisplayName(
       "50 parallel opens against maxSessions 3: exactly 3 open, 47 get 429; slots come back")
   void parallelLimit() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw =
-        fx.gateway()
-            .proxy("capped", target, limits(3, 0, Duration.ofMinutes(5), Duration.ofHours(1)))
-            .start();
+        gateway(
+            "capped", TcpTarget.hold(), limits(3, 0, Duration.ofMinutes(5), Duration.ofHours(1)));
     String token = fx.token(ALICE);
     List<CompletableFuture<Tunnel>> opens = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
@@ -85,11 +89,9 @@ class SessionLifecycleTest {
   @Test
   @DisplayName("idle timeout: 4408 with audit reason idle-timeout; pings do not count")
   void idle() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw =
-        fx.gateway()
-            .proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)))
-            .start();
+        gateway(
+            "idle", TcpTarget.hold(), limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)));
     gw.connector().keepaliveInterval(Duration.ofMillis(50));
     Tunnel t = gw.open("idle", fx.token(ALICE));
     long start = System.nanoTime();
@@ -107,11 +109,9 @@ class SessionLifecycleTest {
   @Test
   @DisplayName("steady data keeps a tunnel past its idle timeout")
   void steadyData() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.echo());
     GatewayFixture.Running gw =
-        fx.gateway()
-            .proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)))
-            .start();
+        gateway(
+            "idle", TcpTarget.echo(), limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)));
     Tunnel t = gw.open("idle", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     long end = System.nanoTime() + Duration.ofMillis(1200).toNanos();
@@ -135,11 +135,9 @@ class SessionLifecycleTest {
   @Test
   @DisplayName("maxDuration ends a busy tunnel with 4409")
   void maxDuration() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw =
-        fx.gateway()
-            .proxy("short", target, limits(0, 0, Duration.ofMinutes(5), Duration.ofMillis(400)))
-            .start();
+        gateway(
+            "short", TcpTarget.hold(), limits(0, 0, Duration.ofMinutes(5), Duration.ofMillis(400)));
     Tunnel t = gw.open("short", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4409);
@@ -151,8 +149,7 @@ class SessionLifecycleTest {
   @DisplayName(
       "draining: NOTICE, readyz 503, new tunnels 503, then 4503 and session.end within the deadline")
   void draining() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
+    GatewayFixture.Running gw = gateway("db", TcpTarget.hold(), GatewayFixture.relaxed());
     Tunnel t = gw.open("db", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     String token = fx.token(ALICE);
@@ -187,8 +184,7 @@ class SessionLifecycleTest {
   @Test
   @DisplayName("a text message is a protocol error: 4400")
   void textIsProtocolError() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
+    GatewayFixture.Running gw = gateway("db", TcpTarget.hold(), GatewayFixture.relaxed());
     Tunnel t = gw.open("db", fx.token(ALICE));
     TunnelObserver o = TunnelObserver.attach(t);
     t.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame("hi"));
@@ -198,8 +194,7 @@ class SessionLifecycleTest {
   @Test
   @DisplayName("the client measures the ping round trip")
   void rtt() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
+    GatewayFixture.Running gw = gateway("db", TcpTarget.hold(), GatewayFixture.relaxed());
     gw.connector().keepaliveInterval(Duration.ofMillis(50));
     Tunnel t = gw.open("db", fx.token(ALICE));
     TunnelObserver.attach(t);
