@@ -1,11 +1,10 @@
 package dev.ferry.bench;
 
+import dev.ferry.testkit.TimeBoxedServer;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 
 /**
@@ -30,29 +29,7 @@ public final class BenchTargetMain {
   private BenchTargetMain() {}
 
   public static void main(String[] args) throws IOException {
-    int port = Integer.parseInt(args[0]);
-    long maxSeconds = args.length > 1 ? Long.parseLong(args[1]) : 900;
-    ServerSocket server = new ServerSocket(port, 512, InetAddress.getByName("127.0.0.1"));
-    Thread limit =
-        new Thread(
-            () -> {
-              try {
-                Thread.sleep(maxSeconds * 1000);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              System.exit(0);
-            });
-    limit.setDaemon(true);
-    limit.start();
-    System.out.println("bench-target: " + server.getLocalPort());
-    System.out.flush();
-    while (true) {
-      Socket s = server.accept();
-      Thread t = new Thread(() -> serve(s), "bench-" + s.getPort());
-      t.setDaemon(true);
-      t.start();
-    }
+    TimeBoxedServer.run("bench-target", args, 512, BenchTargetMain::serve);
   }
 
   private static void serve(Socket s) {

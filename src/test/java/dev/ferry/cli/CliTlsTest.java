@@ -1,8 +1,6 @@
 package dev.ferry.cli;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
-import static dev.ferry.testkit.GatewayFixture.AUDIENCE;
-import static dev.ferry.testkit.GatewayFixture.CLIENT_ID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.client.tls.ClientTls;
@@ -175,11 +173,7 @@ class CliTlsTest {
               "  name: tls-test",
               "  bind: 127.0.0.1",
               "  tls: { cert: " + tls.cert() + ", key: " + tls.key() + " }",
-              "identity:",
-              "  issuers:",
-              "    - issuer: " + fx.issuer(),
-              "      audiences: [" + AUDIENCE + "]",
-              "      clientId: " + CLIENT_ID,
+              fx.identityYaml(),
               "proxies:",
               "  - name: echo",
               "    target: 127.0.0.1:9",

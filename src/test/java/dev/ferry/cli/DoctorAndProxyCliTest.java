@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.testkit.CliProcess;
 import dev.ferry.testkit.ConnectProxy;
 import dev.ferry.testkit.GatewayFixture;
-import dev.ferry.testkit.IssuerWarmup;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.testkit.ThrowawayCa;
 import java.io.IOException;
@@ -46,7 +45,7 @@ class DoctorAndProxyCliTest {
   @BeforeAll
   static void setUp() throws Exception {
     pki = ThrowawayCa.writeTo(pkiDir);
-    IssuerWarmup.warm(fx);
+    fx.warmProvider();
   }
 
   static CliProcess.Result run(Map<String, String> env, String... args) {

@@ -1,7 +1,6 @@
 package dev.ferry.cli;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
-import static dev.ferry.testkit.GatewayFixture.AUDIENCE;
 import static dev.ferry.testkit.GatewayFixture.CLIENT_ID;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -60,11 +59,7 @@ class GatewayCommandTest {
             "gateway:",
             "  name: cmd-test",
             "  bind: 127.0.0.1",
-            "identity:",
-            "  issuers:",
-            "    - issuer: " + fx.issuer(),
-            "      audiences: [" + AUDIENCE + "]",
-            "      clientId: " + CLIENT_ID,
+            fx.identityYaml(),
             "audit:",
             "  file: " + auditFile,
             "proxies:",
@@ -113,7 +108,7 @@ class GatewayCommandTest {
 
   @Test
   void servesTunnelsAndDrainsOnSigtermWithinTheBound() throws Exception {
-    fx.warmUpIssuer();
+    fx.warmProvider();
     try (CliProcess gw =
         CliProcess.start(env(), "gateway", "--config", config.toString(), "--port", "0")) {
       int port = listeningPort(gw);

@@ -1,8 +1,6 @@
 package dev.ferry.cli;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
-import static dev.ferry.testkit.GatewayFixture.AUDIENCE;
-import static dev.ferry.testkit.GatewayFixture.CLIENT_ID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -44,11 +42,7 @@ class GatewayReloadCommandTest {
         "gateway:",
         "  name: reload-cmd",
         "  bind: 127.0.0.1",
-        "identity:",
-        "  issuers:",
-        "    - issuer: " + fx.issuer(),
-        "      audiences: [" + AUDIENCE + "]",
-        "      clientId: " + CLIENT_ID,
+        fx.identityYaml(),
         "proxies:",
         "  - name: keep",
         "    target: " + echo.address(),
@@ -92,7 +86,7 @@ class GatewayReloadCommandTest {
     Path file = dir.resolve("gateway.yaml");
     Files.writeString(file, config(echo, proxy("gone", gone)));
     String token = fx.token(ALICE);
-    fx.warmUpIssuer();
+    fx.warmProvider();
     try (CliProcess gw =
         CliProcess.start(CliEnv.of(dir), "gateway", "--config", file.toString(), "--port", "0")) {
       int port = Integer.parseInt(gw.awaitLine(GatewayCommandTest.LISTENING, START).group(1));

@@ -1,7 +1,6 @@
 package dev.ferry.gateway;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
-import static dev.ferry.testkit.GatewayFixture.AUDIENCE;
 import static dev.ferry.testkit.GatewayFixture.BOB;
 import static dev.ferry.testkit.GatewayFixture.CLIENT_ID;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,11 +9,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.client.forward.Forwarder;
-import dev.ferry.client.forward.ForwarderListener;
-import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.gateway.config.ConfigLoader;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.TcpTarget;
+import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,12 +34,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -83,11 +79,7 @@ class ConfigReloadTest {
                 "gateway:",
                 "  name: reload-test",
                 "  bind: 127.0.0.1",
-                "identity:",
-                "  issuers:",
-                "    - issuer: " + fx.issuer(),
-                "      audiences: [" + AUDIENCE + "]",
-                "      clientId: " + CLIENT_ID,
+                fx.identityYaml(),
                 "proxies:",
                 ""));
     for (String p : proxies) {
@@ -149,40 +141,13 @@ class ConfigReloadTest {
 
   // ---- clients ----
 
-  /** What the forwarder reported, per local connection. */
-  static final class Recorder implements ForwarderListener {
-    final List<String> closed = new CopyOnWriteArrayList<>();
-    final List<String> notices = new CopyOnWriteArrayList<>();
-    final List<TunnelError> refused = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionClosed(long up, long down, String reason) {
-      closed.add(reason);
-    }
-
-    @Override
-    public void connectionRefused(int localPort, TunnelError error, String detail) {
-      refused.add(error);
-    }
-
-    @Override
-    public void notice(String message) {
-      notices.add(message);
-    }
-  }
-
-  Forwarder forwarder(GatewayFixture.Running gw, String proxy, Recorder rec, String token)
+  Forwarder forwarder(GatewayFixture.Running gw, String proxy, ForwarderEvents rec, String token)
       throws Exception {
-    Forwarder f =
-        fx.closeAfter(new Forwarder(gw.connector(), proxy, fx.tokens(token), "127.0.0.1", 0, rec));
-    f.start();
-    return f;
+    return fx.forwarder(gw.connector(), proxy, fx.tokens(token), rec);
   }
 
   static Socket connect(Forwarder f) throws IOException {
-    Socket s = new Socket("127.0.0.1", f.port());
-    s.setSoTimeout((int) WAIT.toMillis());
-    return s;
+    return LoopbackClient.connect(f.port(), WAIT);
   }
 
   /** Sends a line through an echo tunnel and reads it back. */
@@ -247,7 +212,7 @@ class ConfigReloadTest {
     await().atMost(WAIT).until(() -> proxiesFor(gw, alice).contains("two"));
     assertThat(reloads(gw, "ok")).isEqualTo(1.0);
     assertThat(metric(gw, "ferry_config_last_reload_success_timestamp_seconds")).isGreaterThan(0);
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     try (Socket s = connect(forwarder(gw, "two", rec, alice))) {
       roundTrip(s, "through the new proxy");
     }
@@ -270,7 +235,7 @@ class ConfigReloadTest {
     assertThat(reloads(gw, "ok")).isZero();
     assertThat(proxiesFor(gw, alice)).containsExactly("one");
     assertThat(gw.server().config().gateway().name()).isEqualTo("reload-test");
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     try (Socket s = connect(forwarder(gw, "one", rec, alice))) {
       roundTrip(s, "old config still serves");
     }
@@ -290,8 +255,8 @@ class ConfigReloadTest {
   void proxyRemoved() throws Exception {
     GatewayFixture.Running gw = start(config(proxy("one", echo), proxy("two", echo2)));
     String alice = fx.token(ALICE);
-    Recorder recOne = new Recorder();
-    Recorder recTwo = new Recorder();
+    ForwarderEvents recOne = new ForwarderEvents();
+    ForwarderEvents recTwo = new ForwarderEvents();
     try (Socket one = connect(forwarder(gw, "one", recOne, alice));
         Socket two = connect(forwarder(gw, "two", recTwo, alice))) {
       roundTrip(one, "one before");
@@ -302,8 +267,8 @@ class ConfigReloadTest {
       assertThat(endsWithin(two, WAIT)).as("the local connection to two is closed").isTrue();
       await().atMost(WAIT).until(() -> endOf(gw, "two") != null);
       assertThat(endOf(gw, "two").path("reason").asText()).isEqualTo("proxy-removed");
-      await().atMost(WAIT).until(() -> !recTwo.closed.isEmpty());
-      assertThat(recTwo.closed.get(0))
+      await().atMost(WAIT).until(() -> !recTwo.reasons.isEmpty());
+      assertThat(recTwo.reasons.get(0))
           .startsWith("proxy-removed")
           .contains("proxy two was removed from the gateway's configuration");
       assertThat(recTwo.notices).anyMatch(n -> n.contains("removed"));
@@ -312,18 +277,13 @@ class ConfigReloadTest {
         roundTrip(one, "one after " + i);
       }
       assertThat(endOf(gw, "one")).as("session on one still live").isNull();
-      assertThat(recOne.closed).isEmpty();
+      assertThat(recOne.reasons).isEmpty();
     }
     await().atMost(WAIT).until(() -> endOf(gw, "one") != null);
     assertThat(gw.audit("session.start")).hasSize(2);
     assertThat(gw.audit("session.end")).hasSize(2);
     // New tunnels to the removed proxy are refused like any unknown proxy.
-    ExecutionException refused =
-        Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open("two", alice).get(20, TimeUnit.SECONDS));
-    assertThat(((TunnelRefusedException) refused.getCause()).error())
-        .isEqualTo(TunnelError.PROXY_NOT_FOUND);
+    assertRefused(gw, "two", alice, TunnelError.PROXY_NOT_FOUND);
   }
 
   @Test
@@ -334,8 +294,8 @@ class ConfigReloadTest {
     GatewayFixture.Running gw = start(config(proxy("db", echo, ALICE, "dba", "")));
     String alice = fx.token(ALICE, "staff");
     String bob = fx.token(BOB, "dba");
-    Recorder recAlice = new Recorder();
-    Recorder recBob = new Recorder();
+    ForwarderEvents recAlice = new ForwarderEvents();
+    ForwarderEvents recBob = new ForwarderEvents();
     try (Socket a = connect(forwarder(gw, "db", recAlice, alice));
         Socket b = connect(forwarder(gw, "db", recBob, bob))) {
       roundTrip(a, "alice before");
@@ -344,8 +304,8 @@ class ConfigReloadTest {
       replace(config(proxy("db", echo, "", "dba", "")));
 
       assertThat(endsWithin(a, WAIT)).isTrue();
-      await().atMost(WAIT).until(() -> !recAlice.closed.isEmpty());
-      assertThat(recAlice.closed.get(0))
+      await().atMost(WAIT).until(() -> !recAlice.reasons.isEmpty());
+      assertThat(recAlice.reasons.get(0))
           .startsWith("access-revoked")
           .contains("access to proxy db was revoked for " + ALICE);
       JsonNode end =
@@ -358,14 +318,9 @@ class ConfigReloadTest {
       for (int i = 0; i < 10; i++) {
         roundTrip(b, "bob after " + i);
       }
-      assertThat(recBob.closed).isEmpty();
+      assertThat(recBob.reasons).isEmpty();
     }
-    ExecutionException refused =
-        Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open("db", alice).get(20, TimeUnit.SECONDS));
-    assertThat(((TunnelRefusedException) refused.getCause()).error())
-        .isEqualTo(TunnelError.PROXY_NOT_FOUND);
+    assertRefused(gw, "db", alice, TunnelError.PROXY_NOT_FOUND);
   }
 
   @Test
@@ -375,7 +330,7 @@ class ConfigReloadTest {
   void limitsAndTargetChange() throws Exception {
     GatewayFixture.Running gw = start(config(proxy("db", echo, ALICE, "", "maxSessions: 1")));
     String alice = fx.token(ALICE);
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(gw, "db", rec, alice);
     try (Socket first = connect(f)) {
       roundTrip(first, "first");
@@ -406,16 +361,16 @@ class ConfigReloadTest {
     try (Socket third = connect(f)) {
       roundTrip(third, "a slot came back");
     }
-    assertThat(rec.closed).doesNotContain("limit-reached");
+    assertThat(rec.reasons).doesNotContain("limit-reached");
   }
 
   static void assertRefused(
-      GatewayFixture.Running gw, String proxy, String token, TunnelError expected) {
-    ExecutionException e =
-        Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open(proxy, token).get(20, TimeUnit.SECONDS));
-    assertThat(((TunnelRefusedException) e.getCause()).error()).isEqualTo(expected);
+      GatewayFixture.Running gw, String proxy, String token, TunnelError expected)
+      throws Exception {
+    assertThat(
+            TunnelRefusals.expect(gw.connector().open(proxy, token), Duration.ofSeconds(20))
+                .error())
+        .isEqualTo(expected);
   }
 
   @Test
@@ -426,7 +381,7 @@ class ConfigReloadTest {
     String a = config(proxy("one", echo), proxy("two", echo2));
     GatewayFixture.Running gw = start(a);
     String alice = fx.token(ALICE);
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     AtomicBoolean sampling = new AtomicBoolean(true);
     AtomicReference<String> seen = new AtomicReference<>();
     Thread sampler =
@@ -456,7 +411,7 @@ class ConfigReloadTest {
         await().atMost(WAIT).until(() -> reloads(gw, "ok") >= expected);
         roundTrip(two, "after round " + round);
       }
-      assertThat(rec.closed).isEmpty();
+      assertThat(rec.reasons).isEmpty();
     } finally {
       sampling.set(false);
       sampler.join(5_000);

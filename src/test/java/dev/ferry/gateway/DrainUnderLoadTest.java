@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.client.forward.Forwarder;
-import dev.ferry.client.forward.ForwarderListener;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.TcpTarget;
 import java.io.IOException;
@@ -16,7 +16,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -40,28 +39,8 @@ class DrainUnderLoadTest {
   void drainBusyTunnels() throws Exception {
     TcpTarget echo = fx.target(TcpTarget.echo());
     GatewayFixture.Running gw = fx.gateway().proxy("echo", echo).start();
-    List<String> closed = new CopyOnWriteArrayList<>();
-    List<String> notices = new CopyOnWriteArrayList<>();
-    Forwarder f =
-        fx.closeAfter(
-            new Forwarder(
-                gw.connector(),
-                "echo",
-                fx.tokens(fx.token(ALICE)),
-                "127.0.0.1",
-                0,
-                new ForwarderListener() {
-                  @Override
-                  public void connectionClosed(long up, long down, String reason) {
-                    closed.add(reason);
-                  }
-
-                  @Override
-                  public void notice(String message) {
-                    notices.add(message);
-                  }
-                }));
-    f.start();
+    ForwarderEvents events = new ForwarderEvents();
+    Forwarder f = fx.forwarder(gw.connector(), "echo", fx.tokens(fx.token(ALICE)), events);
     AtomicLong echoed = new AtomicLong();
     List<Socket> sockets = new ArrayList<>();
     for (int i = 0; i < TUNNELS; i++) {
@@ -92,9 +71,9 @@ class DrainUnderLoadTest {
     assertThat(ends).hasSize(TUNNELS);
     assertThat(ends).allSatisfy(e -> assertThat(e.path("reason").asText()).isEqualTo("draining"));
     assertThat(ends).allSatisfy(e -> assertThat(e.path("bytesUp").asLong()).isPositive());
-    await().atMost(Duration.ofSeconds(30)).until(() -> closed.size() == TUNNELS);
-    assertThat(closed).allSatisfy(r -> assertThat(r).startsWith("draining"));
-    assertThat(notices.stream().filter(n -> n.contains("shutting down")).count())
+    await().atMost(Duration.ofSeconds(30)).until(() -> events.reasons.size() == TUNNELS);
+    assertThat(events.reasons).allSatisfy(r -> assertThat(r).startsWith("draining"));
+    assertThat(events.notices.stream().filter(n -> n.contains("shutting down")).count())
         .isGreaterThanOrEqualTo(TUNNELS);
   }
 

@@ -15,7 +15,6 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.ferry.client.forward.Forwarder;
-import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.gateway.config.AccessRule;
@@ -25,8 +24,11 @@ import dev.ferry.gateway.config.IssuerSettings;
 import dev.ferry.gateway.config.ProxyConfig;
 import dev.ferry.gateway.config.ServerSettings;
 import dev.ferry.gateway.config.Target;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.TcpTarget;
+import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -39,13 +41,10 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import okhttp3.HttpUrl;
-import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -63,30 +62,9 @@ class FaultsTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
   static final Duration WAIT = Duration.ofSeconds(30);
 
-  static final class Recorder implements ForwarderListener {
-    final List<String> closed = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionClosed(long up, long down, String reason) {
-      closed.add(reason);
-    }
-  }
-
-  static TunnelError refusal(GatewayFixture.Running gw, String proxy, String token)
+  static TunnelRefusedException refusal(GatewayFixture.Running gw, String proxy, String token)
       throws Exception {
-    ExecutionException e =
-        Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open(proxy, token).get(WAIT.toSeconds(), TimeUnit.SECONDS));
-    return ((TunnelRefusedException) e.getCause()).error();
-  }
-
-  static String refusalDetail(GatewayFixture.Running gw, String proxy, String token) {
-    ExecutionException e =
-        Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open(proxy, token).get(WAIT.toSeconds(), TimeUnit.SECONDS));
-    return e.getCause().getMessage();
+    return TunnelRefusals.expect(gw.connector().open(proxy, token), WAIT);
   }
 
   @Test
@@ -110,14 +88,10 @@ class FaultsTest {
               s.close();
             });
     GatewayFixture.Running gw = fx.gateway().proxy("db", resetter).start();
-    Recorder rec = new Recorder();
-    Forwarder f =
-        fx.closeAfter(
-            new Forwarder(gw.connector(), "db", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, rec));
-    f.start();
+    ForwarderEvents rec = new ForwarderEvents();
+    Forwarder f = fx.forwarder(gw.connector(), "db", fx.tokens(fx.token(ALICE)), rec);
     long received = 0;
-    try (Socket s = new Socket("127.0.0.1", f.port())) {
-      s.setSoTimeout((int) WAIT.toMillis());
+    try (Socket s = LoopbackClient.connect(f.port(), WAIT)) {
       InputStream in = s.getInputStream();
       byte[] buf = new byte[64 * 1024];
       try {
@@ -130,8 +104,8 @@ class FaultsTest {
       }
     }
     assertThat(received).isLessThanOrEqualTo(sent.get());
-    await().atMost(WAIT).until(() -> !rec.closed.isEmpty());
-    assertThat(rec.closed.get(0)).startsWith("upstream-reset").contains("reset the connection");
+    await().atMost(WAIT).until(() -> !rec.reasons.isEmpty());
+    assertThat(rec.reasons.get(0)).startsWith("upstream-reset").contains("reset the connection");
     await().atMost(WAIT).until(() -> gw.audit("session.end").size() == 1);
     JsonNode end = gw.audit("session.end").get(0);
     assertThat(end.path("reason").asText()).isEqualTo("upstream-reset");
@@ -221,7 +195,7 @@ class FaultsTest {
       // Past the refetch cool-down, so an unknown kid really tries the (dead) provider.
       fx.verifierClock().set(Instant.now().plusSeconds(31));
       String rotated = newKid(issuer, ALICE);
-      String detail = refusalDetail(gw, "echo", rotated);
+      String detail = refusal(gw, "echo", rotated).getMessage();
       assertThat(detail).contains("cannot fetch the issuer's keys").contains("rotated-key");
       // Still the cached key for the old kid, for another user too.
       Tunnel t3 = gw.connector().open("echo", third).get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -259,7 +233,7 @@ class FaultsTest {
       gw.connector().open("db", inside).get(WAIT.toSeconds(), TimeUnit.SECONDS).close();
 
       fx.verifierClock().set(exp(outside).plusSeconds(61));
-      assertThat(refusal(gw, "db", outside)).isEqualTo(TunnelError.TOKEN_EXPIRED);
+      assertThat(refusal(gw, "db", outside).error()).isEqualTo(TunnelError.TOKEN_EXPIRED);
       assertThat(gw.audit("session.denied")).hasSize(1);
       assertThat(gw.audit("session.denied").get(0).path("reason").asText())
           .isEqualTo("token-expired: token expired");
@@ -278,7 +252,7 @@ class FaultsTest {
       gw.connector().open("db", inside).get(WAIT.toSeconds(), TimeUnit.SECONDS).close();
 
       fx.verifierClock().set(nbf(outside).minusSeconds(61));
-      assertThat(refusal(gw, "db", outside)).isEqualTo(TunnelError.UNAUTHENTICATED);
+      assertThat(refusal(gw, "db", outside).error()).isEqualTo(TunnelError.UNAUTHENTICATED);
       assertThat(gw.audit("session.denied").get(0).path("reason").asText())
           .contains("not yet valid");
       assertThat(echo.accepted()).isEqualTo(1);

@@ -17,20 +17,18 @@ import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.gateway.config.TlsSettings;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.testkit.ThrowawayCa;
+import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.Arrays;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -66,15 +64,7 @@ class TlsTunnelTest {
   }
 
   static TunnelRefusedException refused(TunnelConnector connector) throws Exception {
-    CompletableFuture<Tunnel> f = connector.open("echo", fx.token(ALICE));
-    try {
-      Tunnel t = f.get(20, TimeUnit.SECONDS);
-      t.close();
-      throw new AssertionError("tunnel opened, expected a refusal");
-    } catch (ExecutionException e) {
-      assertThat(e.getCause()).isInstanceOf(TunnelRefusedException.class);
-      return (TunnelRefusedException) e.getCause();
-    }
+    return TunnelRefusals.expect(connector.open("echo", fx.token(ALICE)), Duration.ofSeconds(20));
   }
 
   static GatewayApiException apiFailure(GatewayApi api) {
@@ -97,43 +87,18 @@ class TlsTunnelTest {
       assertThat(gw.url()).startsWith("https://127.0.0.1:");
       assertThat(gw.endpoint().tunnelUri("bulk").getScheme()).isEqualTo("wss");
       Forwarder f =
-          fx.closeAfter(
-              new Forwarder(
-                  gw.connector(ClientTls.create(pki.caPem())),
-                  "bulk",
-                  fx.tokens(fx.token(ALICE)),
-                  "127.0.0.1",
-                  0,
-                  new ForwarderListener() {}));
-      f.start();
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-        s.setSoTimeout(30_000);
-        CompletableFuture<Void> writer =
-            CompletableFuture.runAsync(
-                () -> {
-                  try {
-                    Streams.writePattern(s.getOutputStream(), SIZE);
-                    s.shutdownOutput();
-                  } catch (IOException e) {
-                    throw new RuntimeException(e);
-                  }
-                });
-        MessageDigest md = Streams.sha256();
+          fx.forwarder(
+              gw.connector(ClientTls.create(pki.caPem())),
+              "bulk",
+              fx.tokens(fx.token(ALICE)),
+              new ForwarderListener() {});
+      try (Socket s = LoopbackClient.connect(f.port(), Duration.ofSeconds(30))) {
+        CompletableFuture<Void> writer = Streams.writePatternThenShutdown(s, SIZE);
         InputStream in = s.getInputStream();
-        byte[] buf = new byte[64 * 1024];
-        long left = SIZE;
-        while (left > 0) {
-          int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-          assertThat(n).as("EOF with %d bytes still to come", left).isPositive();
-          md.update(buf, 0, n);
-          left -= n;
-        }
+        byte[] received = Streams.digestExactly(in, SIZE, () -> "over wss");
         byte[] targetDigest = in.readAllBytes();
         writer.get(30, TimeUnit.SECONDS);
-        byte[] expected = Streams.patternDigest(SIZE);
-        assertThat(md.digest()).as("bytes target → client").isEqualTo(expected);
-        assertThat(Arrays.copyOf(targetDigest, 32)).as("bytes client → target").isEqualTo(expected);
+        TcpTarget.assertPatternBothWays(received, targetDigest, SIZE);
       }
       assertThat(f.stats().bytesUp()).isEqualTo(SIZE);
     }

@@ -3,8 +3,6 @@ package dev.ferry.testkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 
 /**
@@ -18,29 +16,7 @@ public final class EchoServerMain {
   private EchoServerMain() {}
 
   public static void main(String[] args) throws IOException {
-    int port = Integer.parseInt(args[0]);
-    long maxSeconds = args.length > 1 ? Long.parseLong(args[1]) : 900;
-    ServerSocket server = new ServerSocket(port, 50, InetAddress.getByName("127.0.0.1"));
-    Thread limit =
-        new Thread(
-            () -> {
-              try {
-                Thread.sleep(maxSeconds * 1000);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              System.exit(0);
-            });
-    limit.setDaemon(true);
-    limit.start();
-    System.out.println("echo: " + server.getLocalPort());
-    System.out.flush();
-    while (true) {
-      Socket s = server.accept();
-      Thread t = new Thread(() -> echo(s), "echo-" + s.getPort());
-      t.setDaemon(true);
-      t.start();
-    }
+    TimeBoxedServer.run("echo", args, 50, EchoServerMain::echo);
   }
 
   private static void echo(Socket s) {

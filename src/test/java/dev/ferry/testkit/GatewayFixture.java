@@ -3,8 +3,11 @@ package dev.ferry.testkit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.client.auth.TokenSource;
+import dev.ferry.client.forward.Forwarder;
+import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.client.tunnel.GatewayEndpoint;
+import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.gateway.GatewayServer;
 import dev.ferry.gateway.audit.AuditLog;
@@ -120,19 +123,26 @@ public final class GatewayFixture
   }
 
   /**
-   * Fetches the issuer's discovery document and JWKS once. The in-process provider answers its
-   * first requests slowly while this JVM warms up; on a loaded machine a child gateway's 5 s
-   * discovery timeout can then fail, and its 30 s cool-down refuses every tunnel of the test.
+   * {@link #warmProvider}, under the name some tests still call: a child gateway's 5 s discovery
+   * timeout must not meet the provider's slow first answers, or its 30 s cool-down refuses every
+   * tunnel of the test.
    */
   public void warmUpIssuer() throws IOException, InterruptedException {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-    for (String path : List.of("/.well-known/openid-configuration", "/jwks")) {
-      http.send(
-          java.net.http.HttpRequest.newBuilder(java.net.URI.create(issuer() + path))
-              .timeout(Duration.ofSeconds(60))
-              .build(),
-          java.net.http.HttpResponse.BodyHandlers.discarding());
-    }
+    warmProvider();
+  }
+
+  /**
+   * The {@code identity:} section of a gateway config file (YAML, lines joined by newlines) that
+   * trusts this fixture's provider: issuer, {@link #AUDIENCE} and {@link #CLIENT_ID}.
+   */
+  public String identityYaml() {
+    return String.join(
+        "\n",
+        "identity:",
+        "  issuers:",
+        "    - issuer: " + issuer(),
+        "      audiences: [" + AUDIENCE + "]",
+        "      clientId: " + CLIENT_ID);
   }
 
   /** The clock the gateway's verifier checks exp/nbf with; reset after each test. */
@@ -193,6 +203,18 @@ public final class GatewayFixture
   /** A token source that hands out {@code tokens} in turn (the last one forever). */
   public CountingTokenSource tokens(String... tokens) {
     return new CountingTokenSource(List.of(tokens));
+  }
+
+  /**
+   * Starts a forwarder on 127.0.0.1 (a free port) to {@code proxy} through {@code connector};
+   * closed after the test. {@code listener} may be null.
+   */
+  public Forwarder forwarder(
+      TunnelConnector connector, String proxy, TokenSource tokens, ForwarderListener listener)
+      throws InterruptedException {
+    Forwarder f = closeAfter(new Forwarder(connector, proxy, tokens, "127.0.0.1", 0, listener));
+    f.start();
+    return f;
   }
 
   /** Starts a TCP target closed after the test. */
@@ -372,6 +394,11 @@ public final class GatewayFixture
 
     public PrometheusMeterRegistry registry() {
       return registry;
+    }
+
+    /** Opens a tunnel to {@code proxy} through {@link #connector()}, waiting at most 20 s. */
+    public Tunnel open(String proxy, String token) throws Exception {
+      return connector().open(proxy, token).get(20, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** A connector to this gateway (plain HTTP; use {@link #connector(ClientTls)} for TLS). */

@@ -3,8 +3,12 @@ package dev.ferry.testkit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /** Deterministic byte streams and their digests, for transfer tests. */
 public final class Streams {
@@ -23,8 +27,13 @@ public final class Streams {
 
   private Streams() {}
 
-  /** Writes {@code count} bytes of the repeating pseudo-random pattern. */
-  public static void writePattern(OutputStream out, long count) throws IOException {
+  /** Takes the pattern block by block; {@code E} is what it may throw. */
+  private interface BlockSink<E extends Exception> {
+    void accept(byte[] bytes, int offset, int length) throws E;
+  }
+
+  /** Hands {@code sink} the first {@code count} bytes of the pattern, in blocks. */
+  private static <E extends Exception> void pattern(long count, BlockSink<E> sink) throws E {
     long left = count;
     int offset = 0;
     while (left > 0) {
@@ -32,10 +41,15 @@ public final class Streams {
       if (offset + n > PATTERN.length) {
         offset = 0;
       }
-      out.write(PATTERN, offset, n);
+      sink.accept(PATTERN, offset, n);
       offset += n;
       left -= n;
     }
+  }
+
+  /** Writes {@code count} bytes of the repeating pseudo-random pattern. */
+  public static void writePattern(OutputStream out, long count) throws IOException {
+    pattern(count, out::write);
     out.flush();
   }
 
@@ -83,20 +97,47 @@ public final class Streams {
     };
   }
 
+  /**
+   * On a pool thread: writes {@code count} pattern bytes to {@code s}, then shuts its output down
+   * (half-close), as a client of {@link TcpTarget#sourceAndDigest} or {@link
+   * TcpTarget#digestAfterEof} does while it reads.
+   */
+  public static CompletableFuture<Void> writePatternThenShutdown(Socket s, long count) {
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            writePattern(s.getOutputStream(), count);
+            s.shutdownOutput();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+  }
+
+  /**
+   * Reads exactly {@code count} bytes and returns their SHA-256. An end of stream before that fails
+   * the test, saying how many bytes came and what {@code context} says (asked only then).
+   */
+  public static byte[] digestExactly(InputStream in, long count, Supplier<String> context)
+      throws IOException {
+    MessageDigest md = sha256();
+    byte[] buf = new byte[256 * 1024];
+    long left = count;
+    while (left > 0) {
+      int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+      if (n < 0) {
+        throw new AssertionError("EOF after " + (count - left) + " bytes; " + context.get());
+      }
+      md.update(buf, 0, n);
+      left -= n;
+    }
+    return md.digest();
+  }
+
   /** The SHA-256 of what {@link #writePattern} writes for {@code count}. */
   public static byte[] patternDigest(long count) {
     MessageDigest md = sha256();
-    long left = count;
-    int offset = 0;
-    while (left > 0) {
-      int n = (int) Math.min(BLOCK, left);
-      if (offset + n > PATTERN.length) {
-        offset = 0;
-      }
-      md.update(PATTERN, offset, n);
-      offset += n;
-      left -= n;
-    }
+    pattern(count, md::update);
     return md.digest();
   }
 

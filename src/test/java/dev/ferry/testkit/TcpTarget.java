@@ -1,12 +1,16 @@
 package dev.ferry.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,6 +90,31 @@ public final class TcpTarget implements AutoCloseable {
       out.flush();
       s.shutdownOutput();
     };
+  }
+
+  /**
+   * Checks what {@link #digestAfterEof} answered a client that sent {@code count} pattern bytes
+   * ({@link Streams#writePattern}): their SHA-256, then the count.
+   */
+  public static void assertDigestReply(byte[] reply, long count) {
+    assertThat(reply).hasSize(40);
+    assertThat(Arrays.copyOf(reply, 32))
+        .as("SHA-256 the target received")
+        .isEqualTo(Streams.patternDigest(count));
+    assertThat(ByteBuffer.wrap(reply, 32, 8).getLong())
+        .as("bytes the target received")
+        .isEqualTo(count);
+  }
+
+  /**
+   * Checks both directions of a {@link #sourceAndDigest} exchange of {@code count} pattern bytes
+   * each way: {@code received} is the SHA-256 of what the client read, {@code reply} what the
+   * target answered after the client's half-close.
+   */
+  public static void assertPatternBothWays(byte[] received, byte[] reply, long count) {
+    byte[] expected = Streams.patternDigest(count);
+    assertThat(received).as("bytes target → client").isEqualTo(expected);
+    assertThat(Arrays.copyOf(reply, 32)).as("bytes client → target").isEqualTo(expected);
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.ferry.client.discovery.GatewayBrowser.DiscoveredGateway;
 import dev.ferry.gateway.advertise.MdnsAdvertiser;
 import dev.ferry.gateway.config.ServerSettings;
+import dev.ferry.testkit.ResolvedServices;
 import dev.ferry.tunnel.LanDiscovery;
 import java.net.InetAddress;
 import java.net.URI;
@@ -15,12 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.jmdns.JmDNS;
-import javax.jmdns.ServiceEvent;
 import javax.jmdns.ServiceInfo;
-import javax.jmdns.ServiceListener;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -122,11 +120,11 @@ class GatewayBrowserTest {
 
     // A second, raw listener tells when the bad services have been resolved on this link, so the
     // browser has had them in hand too.
-    Set<String> resolvedRaw = ConcurrentHashMap.newKeySet();
+    ResolvedServices resolvedRaw = new ResolvedServices();
     JmDNS raw = JmDNS.create(lo, "browser-test-raw");
     JmDNS advertiser = JmDNS.create(lo, "browser-test-adv");
     try (GatewayBrowser browser = GatewayBrowser.start(lo, found::add, g -> {})) {
-      raw.addServiceListener(LanDiscovery.SERVICE_TYPE, rawListener(resolvedRaw));
+      raw.addServiceListener(LanDiscovery.SERVICE_TYPE, resolvedRaw);
       advertiser.registerService(service(noUrl, Map.of("name", noUrl, "version", "1")));
       advertiser.registerService(service(ftpUrl, Map.of("url", "ftp://127.0.0.1/")));
       advertiser.registerService(service(good, Map.of("url", "http://127.0.0.1:8080")));
@@ -135,7 +133,7 @@ class GatewayBrowserTest {
           .atMost(DISCOVERY_WAIT)
           .until(
               () ->
-                  resolvedRaw.containsAll(bad)
+                  resolvedRaw.byName.keySet().containsAll(bad)
                       && found.stream().anyMatch(g -> g.name().equals(good)));
       await()
           .during(Duration.ofSeconds(1))
@@ -158,20 +156,5 @@ class GatewayBrowserTest {
       assertThat(browser.reason().get()).contains("203.0.113.7").doesNotContain("\n");
       assertThat(browser.current()).isEmpty();
     }
-  }
-
-  private static ServiceListener rawListener(Set<String> resolved) {
-    return new ServiceListener() {
-      @Override
-      public void serviceAdded(ServiceEvent event) {}
-
-      @Override
-      public void serviceRemoved(ServiceEvent event) {}
-
-      @Override
-      public void serviceResolved(ServiceEvent event) {
-        resolved.add(event.getName());
-      }
-    };
   }
 }

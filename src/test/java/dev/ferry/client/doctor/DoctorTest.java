@@ -8,7 +8,6 @@ import dev.ferry.client.net.ProxySettings;
 import dev.ferry.testkit.ConnectProxy;
 import dev.ferry.testkit.ForgedTokens;
 import dev.ferry.testkit.GatewayFixture;
-import dev.ferry.testkit.IssuerWarmup;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.testkit.ThrowawayCa;
 import java.net.ServerSocket;
@@ -36,7 +35,7 @@ class DoctorTest {
   @BeforeAll
   static void setUp() throws Exception {
     pki = ThrowawayCa.writeTo(pkiDir);
-    IssuerWarmup.warm(fx);
+    fx.warmProvider();
   }
 
   record Run(List<Check> checks, List<Check> reported) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.relay.Relay;
@@ -13,13 +14,10 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -137,18 +135,11 @@ class BackpressureTest {
   }
 
   static Socket connect(Forwarder f) throws IOException {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-    s.setSoTimeout(60_000);
-    return s;
+    return LoopbackClient.connect(f.port(), Duration.ofSeconds(60));
   }
 
   Forwarder forwarder(GatewayFixture.Running gw, String proxy) throws Exception {
-    Forwarder f =
-        fx.closeAfter(
-            new Forwarder(gw.connector(), proxy, fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, null));
-    f.start();
-    return f;
+    return fx.forwarder(gw.connector(), proxy, fx.tokens(fx.token(ALICE)), null);
   }
 
   /** The tunnel is open (so a stall below is backpressure, not a tunnel still being set up). */
@@ -197,11 +188,7 @@ class BackpressureTest {
       }
       byte[] reply = s.getInputStream().readAllBytes();
       writer.get(60, TimeUnit.SECONDS);
-      assertThat(reply).hasSize(40);
-      assertThat(Arrays.copyOf(reply, 32))
-          .as("SHA-256 the target received")
-          .isEqualTo(Streams.patternDigest(SIZE));
-      assertThat(ByteBuffer.wrap(reply, 32, 8).getLong()).isEqualTo(SIZE);
+      TcpTarget.assertDigestReply(reply, SIZE);
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> gw.audit("session.end").size() == 1);
     assertThat(gw.audit("session.end").get(0).path("bytesUp").asLong()).isEqualTo(SIZE);

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.testkit.GatewayFixture;
-import dev.ferry.testkit.IssuerWarmup;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.TcpTarget;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -33,7 +33,7 @@ class ForwarderLimitsTest {
 
   @BeforeAll
   static void warmIssuer() throws Exception {
-    IssuerWarmup.warm(fx);
+    fx.warmProvider();
   }
 
   @Nested
@@ -133,10 +133,7 @@ class ForwarderLimitsTest {
   }
 
   static Socket open(Forwarder f) throws Exception {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-    s.setSoTimeout(20_000);
-    return s;
+    return LoopbackClient.connect(f.port(), Duration.ofSeconds(20));
   }
 
   static void roundTrip(Socket s) throws Exception {

@@ -6,18 +6,17 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.client.auth.TokenSource;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.TunnelError;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,38 +30,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ForwarderTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
 
-  record Closed(long up, long down, String reason) {}
-
-  static final class Recorder implements ForwarderListener {
-    final List<Closed> closed = new CopyOnWriteArrayList<>();
-    final List<String> refused = new CopyOnWriteArrayList<>();
-    final List<TunnelError> refusedErrors = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionRefused(int localPort, TunnelError error, String detail) {
-      refused.add(detail);
-      refusedErrors.add(error);
-    }
-
-    @Override
-    public void connectionClosed(long bytesUp, long bytesDown, String reason) {
-      closed.add(new Closed(bytesUp, bytesDown, reason));
-    }
-  }
-
-  Forwarder forwarder(GatewayFixture.Running gw, String proxy, Recorder rec, String... tokens)
+  Forwarder forwarder(
+      GatewayFixture.Running gw, String proxy, ForwarderEvents rec, String... tokens)
       throws Exception {
-    Forwarder f =
-        fx.closeAfter(new Forwarder(gw.connector(), proxy, fx.tokens(tokens), "127.0.0.1", 0, rec));
-    f.start();
-    return f;
+    return fx.forwarder(gw.connector(), proxy, fx.tokens(tokens), rec);
   }
 
   static Socket connect(Forwarder f) throws Exception {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-    s.setSoTimeout(30_000);
-    return s;
+    return LoopbackClient.connect(f.port(), Duration.ofSeconds(30));
   }
 
   @Nested
@@ -73,19 +48,16 @@ class ForwarderTest {
     void clientFirst() throws Exception {
       TcpTarget target = fx.target(TcpTarget.digestAfterEof());
       GatewayFixture.Running gw = fx.gateway().proxy("digest", target).start();
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(gw, "digest", rec, fx.token(ALICE));
       int n = 3 * 1024 * 1024 + 17;
       try (Socket s = connect(f)) {
         Streams.writePattern(s.getOutputStream(), n);
         s.shutdownOutput();
-        byte[] reply = s.getInputStream().readAllBytes();
-        assertThat(reply).hasSize(40);
-        assertThat(Arrays.copyOf(reply, 32)).isEqualTo(Streams.patternDigest(n));
-        assertThat(ByteBuffer.wrap(reply, 32, 8).getLong()).isEqualTo(n);
+        TcpTarget.assertDigestReply(s.getInputStream().readAllBytes(), n);
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-      assertThat(rec.closed.get(0)).isEqualTo(new Closed(n, 40, "completed"));
+      assertThat(rec.closed.get(0)).isEqualTo(new ForwarderEvents.Closed(n, 40, "completed"));
       await().atMost(Duration.ofSeconds(10)).until(() -> gw.audit("session.end").size() == 1);
       JsonNode end = gw.audit("session.end").get(0);
       assertThat(end.path("bytesUp").asLong()).isEqualTo(n);
@@ -113,7 +85,7 @@ class ForwarderTest {
                 sock.shutdownOutput();
               });
       GatewayFixture.Running gw = fx.gateway().proxy("late", target).start();
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(gw, "late", rec, fx.token(ALICE));
       try (Socket s = connect(f)) {
         s.getOutputStream().write("go".getBytes(StandardCharsets.UTF_8));
@@ -125,7 +97,7 @@ class ForwarderTest {
         assertThat(digest).isEqualTo(Streams.patternDigest(size));
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-      assertThat(rec.closed.get(0)).isEqualTo(new Closed(2, size, "completed"));
+      assertThat(rec.closed.get(0)).isEqualTo(new ForwarderEvents.Closed(2, size, "completed"));
     }
 
     @Test
@@ -134,7 +106,7 @@ class ForwarderTest {
       byte[] greeting = "hello from the target".getBytes(StandardCharsets.UTF_8);
       TcpTarget target = fx.target(TcpTarget.greetThenHalfClose(greeting));
       GatewayFixture.Running gw = fx.gateway().proxy("greet", target).start();
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(gw, "greet", rec, fx.token(ALICE));
       try (Socket s = connect(f)) {
         InputStream in = s.getInputStream();
@@ -191,16 +163,18 @@ class ForwarderTest {
       }
     }
 
+    /** A forwarder to a fresh gateway's echo proxy that asks {@code tokens}. */
+    Forwarder echoForwarder(WatchedTokens tokens) throws Exception {
+      TcpTarget target = fx.target(TcpTarget.echo());
+      GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
+      return fx.forwarder(gw.connector(), "echo", tokens, new ForwarderEvents());
+    }
+
     @Test
     @DisplayName("a token held in memory opens the tunnel without token(), which may block")
     void readyTokenSkipsTheTokenThread() throws Exception {
-      TcpTarget target = fx.target(TcpTarget.echo());
-      GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
       WatchedTokens tokens = new WatchedTokens(fx.token(ALICE), true);
-      Forwarder f =
-          fx.closeAfter(
-              new Forwarder(gw.connector(), "echo", tokens, "127.0.0.1", 0, new Recorder()));
-      f.start();
+      Forwarder f = echoForwarder(tokens);
       echoThrough(f);
       echoThrough(f);
       assertThat(tokens.readyCalls).hasValue(2);
@@ -210,13 +184,8 @@ class ForwarderTest {
     @Test
     @DisplayName("a source that would have to renew is asked on a token thread, not the loop")
     void otherwiseTokenOffTheEventLoop() throws Exception {
-      TcpTarget target = fx.target(TcpTarget.echo());
-      GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
       WatchedTokens tokens = new WatchedTokens(fx.token(ALICE), false);
-      Forwarder f =
-          fx.closeAfter(
-              new Forwarder(gw.connector(), "echo", tokens, "127.0.0.1", 0, new Recorder()));
-      f.start();
+      Forwarder f = echoForwarder(tokens);
       echoThrough(f);
       assertThat(tokens.tokenCallers).containsExactly("ferry-token");
     }
@@ -231,7 +200,7 @@ class ForwarderTest {
       TcpTarget target = fx.target(TcpTarget.echo());
       GatewayFixture.Running gw = fx.gateway().proxy("echo", target).start();
       gw.connector().keepaliveInterval(Duration.ofMillis(100));
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(gw, "echo", rec, fx.token(ALICE));
       assertThat(f.connections()).isEmpty();
       assertThat(f.lastRtt()).isNull();
@@ -281,11 +250,7 @@ class ForwarderTest {
             }
           };
       java.time.Instant before = java.time.Instant.now();
-      Forwarder f =
-          fx.closeAfter(
-              new Forwarder(
-                  gw.connector(), "echo", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, full));
-      f.start();
+      Forwarder f = fx.forwarder(gw.connector(), "echo", fx.tokens(fx.token(ALICE)), full);
       int clientPort;
       try (Socket s = connect(f)) {
         clientPort = s.getLocalPort();
@@ -299,18 +264,10 @@ class ForwarderTest {
       assertThat(c.up()).isEqualTo(300);
       assertThat(c.down()).isEqualTo(300);
 
-      Recorder old = new Recorder();
+      ForwarderEvents old = new ForwarderEvents();
       Forwarder nobody = forwarder(gw, "no-such-proxy", old, fx.token(ALICE));
       Forwarder nobodyFull =
-          fx.closeAfter(
-              new Forwarder(
-                  gw.connector(),
-                  "no-such-proxy",
-                  fx.tokens(fx.token(ALICE)),
-                  "127.0.0.1",
-                  0,
-                  full));
-      nobodyFull.start();
+          fx.forwarder(gw.connector(), "no-such-proxy", fx.tokens(fx.token(ALICE)), full);
       try (Socket a = connect(nobody);
           Socket b = connect(nobodyFull)) {
         assertThat(a.getInputStream().read()).isEqualTo(-1);

@@ -14,7 +14,9 @@ import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.CountingTcpTarget;
 import dev.ferry.testkit.CuttingProxy;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.TunnelError;
@@ -22,21 +24,12 @@ import dev.ferry.tunnel.relay.Relay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -60,57 +53,20 @@ class ResumeTest {
    */
   @BeforeAll
   static void warmUpProvider() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    for (String path : List.of("/.well-known/openid-configuration", "/jwks")) {
-      http.send(
-          HttpRequest.newBuilder(URI.create(fx.issuer() + path))
-              .timeout(Duration.ofSeconds(60))
-              .build(),
-          HttpResponse.BodyHandlers.discarding());
-    }
-  }
-
-  /** Records what a forwarder reports. */
-  static final class Recorder implements ForwarderListener {
-    final List<String> closed = new CopyOnWriteArrayList<>();
-    final List<String> resumeFailed = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionClosed(long bytesUp, long bytesDown, String reason) {
-      closed.add(up(bytesUp, bytesDown) + reason);
-    }
-
-    private static String up(long up, long down) {
-      return up + "/" + down + " ";
-    }
-
-    @Override
-    public void connectionRefused(int localPort, TunnelError error, String detail) {
-      closed.add("refused " + error + " " + detail);
-    }
-
-    @Override
-    public void resumeFailed(int localPort, String detail) {
-      resumeFailed.add(detail);
-    }
+    fx.warmProvider();
   }
 
   /** A forwarder whose tunnels run through {@code proxy} to {@code gw}. */
-  static Forwarder forwarder(CuttingProxy proxy, String name, Recorder rec, String token)
+  static Forwarder forwarder(CuttingProxy proxy, String name, ForwarderEvents rec, String token)
       throws Exception {
     TunnelConnector c =
         fx.closeAfter(
             new TunnelConnector(GatewayEndpoint.parse("http://127.0.0.1:" + proxy.port()), null));
-    Forwarder f = fx.closeAfter(new Forwarder(c, name, fx.tokens(token), "127.0.0.1", 0, rec));
-    f.start();
-    return f;
+    return fx.forwarder(c, name, fx.tokens(token), rec);
   }
 
   static Socket connect(Forwarder f) throws IOException {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-    s.setSoTimeout(120_000);
-    return s;
+    return LoopbackClient.connect(f.port(), Duration.ofSeconds(120));
   }
 
   static long metric(GatewayFixture.Running gw, String proxy, String result) {
@@ -133,20 +89,11 @@ class ResumeTest {
     TcpTarget target = fx.target(TcpTarget.sourceAndDigest(size));
     GatewayFixture.Running gw = fx.gateway().proxy("bulk", target).start();
     CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(cutter, "bulk", rec, fx.token(ALICE));
     AtomicBoolean done = new AtomicBoolean();
     try (Socket s = connect(f)) {
-      CompletableFuture<Void> writer =
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  Streams.writePattern(s.getOutputStream(), size);
-                  s.shutdownOutput();
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+      CompletableFuture<Void> writer = Streams.writePatternThenShutdown(s, size);
       CompletableFuture<Integer> cutting =
           CompletableFuture.supplyAsync(
               () -> {
@@ -164,25 +111,13 @@ class ResumeTest {
                 }
                 return made;
               });
-      MessageDigest md = Streams.sha256();
       InputStream in = s.getInputStream();
-      byte[] buf = new byte[256 * 1024];
-      long left = size;
-      while (left > 0) {
-        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-        assertThat(n)
-            .as("EOF after %d bytes; forwarder: %s", size - left, rec.closed)
-            .isGreaterThanOrEqualTo(0);
-        md.update(buf, 0, n);
-        left -= n;
-      }
+      byte[] received = Streams.digestExactly(in, size, () -> "forwarder: " + rec);
       byte[] targetDigest = in.readAllBytes();
       done.set(true);
       writer.get(60, TimeUnit.SECONDS);
       int made = cutting.get(60, TimeUnit.SECONDS);
-      byte[] expected = Streams.patternDigest(size);
-      assertThat(md.digest()).as("bytes target → client").isEqualTo(expected);
-      assertThat(Arrays.copyOf(targetDigest, 32)).as("bytes client → target").isEqualTo(expected);
+      TcpTarget.assertPatternBothWays(received, targetDigest, size);
       assertThat(made).as("cuts made").isEqualTo(cuts);
       System.out.printf(
           "resume: %d MiB each way, %d cuts, %d resumes, 0 SHA-256 mismatches%n",
@@ -230,7 +165,7 @@ class ResumeTest {
                   GatewayFixture.relaxed().withResumeWindow(Duration.ofSeconds(2)))
               .start();
       CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(cutter, "echo", rec, fx.token(ALICE));
       try (Socket s = connect(f)) {
         echo(s, "before the cut");
@@ -251,8 +186,11 @@ class ResumeTest {
       assertThat(rec.resumeFailed).hasSize(1);
       assertThat(rec.resumeFailed.get(0)).contains("could not resume the tunnel to echo within 2s");
       assertThat(cutter.accepted()).as("reconnect attempts were made").isGreaterThan(1);
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rec.closed).hasSize(1));
-      assertThat(rec.closed.get(0)).contains("resume-timeout");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(rec.reasons).hasSize(1));
+      assertThat(rec.refused).isEmpty();
+      assertThat(rec.reasons.get(0)).contains("resume-timeout");
     }
   }
 
@@ -278,12 +216,8 @@ class ResumeTest {
                   GatewayFixture.relaxed(),
                   new AccessRule(Set.of(ALICE, BOB), Set.of()))
               .start();
-      Recorder rec = new Recorder();
-      Forwarder f =
-          fx.closeAfter(
-              new Forwarder(
-                  gw.connector(), "echo", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, rec));
-      f.start();
+      ForwarderEvents rec = new ForwarderEvents();
+      Forwarder f = fx.forwarder(gw.connector(), "echo", fx.tokens(fx.token(ALICE)), rec);
       try (Socket s = connect(f)) {
         echo(s, "alice's bytes");
         String sessionId = gw.audit("session.start").get(0).path("sessionId").asText();
@@ -329,14 +263,17 @@ class ResumeTest {
               0, 0, Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofSeconds(5), false);
       GatewayFixture.Running gw = fx.gateway().proxy("echo", target.address(), quick).start();
       CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-      Recorder rec = new Recorder();
+      ForwarderEvents rec = new ForwarderEvents();
       Forwarder f = forwarder(cutter, "echo", rec, fx.token(ALICE));
       try (Socket s = connect(f)) {
         echo(s, "then silence");
         assertThat(s.getInputStream().read()).as("closed for idleness").isEqualTo(-1);
       }
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rec.closed).hasSize(1));
-      assertThat(rec.closed.get(0)).contains("idle-timeout");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(rec.reasons).hasSize(1));
+      assertThat(rec.refused).isEmpty();
+      assertThat(rec.reasons.get(0)).contains("idle-timeout");
       assertThat(f.resumes()).isZero();
       assertThat(cutter.accepted()).as("no reconnect").isEqualTo(1);
       assertThat(gw.audit("session.end").get(0).path("reason").asText()).isEqualTo("idle-timeout");
@@ -352,7 +289,7 @@ class ResumeTest {
     TcpTarget target = fx.target(TcpTarget.digestAfterEof());
     GatewayFixture.Running gw = fx.gateway().proxy("digest", target).start();
     CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(cutter, "digest", rec, fx.token(ALICE));
     try (Socket s = connect(f)) {
       await()
@@ -363,16 +300,7 @@ class ResumeTest {
                       .anyMatch(c -> c.state() == ConnectionSnapshot.State.OPEN));
       // ACKs (gateway → client) stop; DATA (client → gateway → target) still flows.
       cutter.pauseDown(true);
-      CompletableFuture<Void> writer =
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  Streams.writePattern(s.getOutputStream(), size);
-                  s.shutdownOutput();
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
+      CompletableFuture<Void> writer = Streams.writePatternThenShutdown(s, size);
       long bound = Relay.REPLAY_CAP + 64 * 1024;
       await().atMost(Duration.ofSeconds(60)).until(() -> f.replayPeak() >= Relay.REPLAY_CAP);
       Thread.sleep(500); // a sender that ignored the cap would race on meanwhile
@@ -383,10 +311,7 @@ class ResumeTest {
       assertThat(writer).isNotDone();
       cutter.pauseDown(false);
       writer.get(60, TimeUnit.SECONDS);
-      byte[] reply = s.getInputStream().readAllBytes();
-      assertThat(reply).hasSize(40);
-      assertThat(Arrays.copyOf(reply, 32)).isEqualTo(Streams.patternDigest(size));
-      assertThat(ByteBuffer.wrap(reply, 32, 8).getLong()).isEqualTo(size);
+      TcpTarget.assertDigestReply(s.getInputStream().readAllBytes(), size);
     }
     assertThat(f.resumes()).isZero();
   }

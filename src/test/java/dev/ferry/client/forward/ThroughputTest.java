@@ -3,15 +3,14 @@ package dev.ferry.client.forward;
 import static dev.ferry.testkit.GatewayFixture.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.security.MessageDigest;
-import java.util.Arrays;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
@@ -36,52 +35,32 @@ class ThroughputTest {
               : 1L << 30);
 
   /** Sends SIZE pattern bytes and half-closes while reading SIZE bytes + the target's digest. */
-  static final java.util.List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+  static final ForwarderEvents events = new ForwarderEvents();
 
   static GatewayFixture.Running current;
 
   static double transfer(int port) throws Exception {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-      s.setSoTimeout(60_000);
+    try (Socket s = LoopbackClient.connect(port, Duration.ofSeconds(60))) {
       long start = System.nanoTime();
-      CompletableFuture<Void> writer =
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  Streams.writePattern(s.getOutputStream(), SIZE);
-                  s.shutdownOutput();
-                } catch (IOException e) {
-                  throw new RuntimeException(e);
-                }
-              });
-      MessageDigest md = Streams.sha256();
+      CompletableFuture<Void> writer = Streams.writePatternThenShutdown(s, SIZE);
       InputStream in = s.getInputStream();
-      byte[] buf = new byte[256 * 1024];
-      long left = SIZE;
-      while (left > 0) {
-        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-        if (n < 0) {
-          Thread.sleep(500);
-          throw new AssertionError(
-              "EOF after "
-                  + (SIZE - left)
-                  + " bytes; forwarder: "
-                  + reasons
-                  + "; audit: "
-                  + (current == null ? "" : current.auditLines()));
-        }
-        md.update(buf, 0, n);
-        left -= n;
-      }
+      byte[] received = Streams.digestExactly(in, SIZE, ThroughputTest::whyItEnded);
       byte[] targetDigest = in.readAllBytes();
       writer.get(60, TimeUnit.SECONDS);
       double seconds = (System.nanoTime() - start) / 1e9;
-      byte[] expected = Streams.patternDigest(SIZE);
-      assertThat(md.digest()).as("bytes target → client").isEqualTo(expected);
-      assertThat(Arrays.copyOf(targetDigest, 32)).as("bytes client → target").isEqualTo(expected);
+      TcpTarget.assertPatternBothWays(received, targetDigest, SIZE);
       return SIZE / (1024.0 * 1024.0) / seconds;
     }
+  }
+
+  /** What the forwarder and gateway said, after a moment for them to say it. */
+  static String whyItEnded() {
+    try {
+      Thread.sleep(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return "forwarder: " + events + "; audit: " + (current == null ? "" : current.auditLines());
   }
 
   @Test
@@ -90,22 +69,8 @@ class ThroughputTest {
   void oneGibEachWay() throws Exception {
     TcpTarget target = fx.target(TcpTarget.sourceAndDigest(SIZE));
     GatewayFixture.Running gw = fx.gateway().proxy("bulk", target).start();
-    Forwarder f =
-        fx.closeAfter(
-            new Forwarder(
-                gw.connector(),
-                "bulk",
-                fx.tokens(fx.token(ALICE)),
-                "127.0.0.1",
-                0,
-                new ForwarderListener() {
-                  @Override
-                  public void connectionClosed(long up, long down, String reason) {
-                    reasons.add(up + "/" + down + " " + reason);
-                  }
-                }));
     current = gw;
-    f.start();
+    Forwarder f = fx.forwarder(gw.connector(), "bulk", fx.tokens(fx.token(ALICE)), events);
     double tunnel = transfer(f.port());
 
     current = null;

@@ -12,13 +12,13 @@ import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.testkit.ConnectProxy;
 import dev.ferry.testkit.GatewayFixture;
-import dev.ferry.testkit.IssuerWarmup;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.TunnelError;
 import dev.ferry.tunnel.net.Transport;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +43,7 @@ class ProxiedTunnelTest {
 
   @BeforeAll
   static void warmIssuer() throws Exception {
-    IssuerWarmup.warm(fx);
+    fx.warmProvider();
   }
 
   @BeforeEach
@@ -63,9 +63,7 @@ class ProxiedTunnelTest {
   }
 
   static String echo(Forwarder f, String text) throws Exception {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-      s.setSoTimeout(20_000);
+    try (Socket s = LoopbackClient.connect(f.port(), Duration.ofSeconds(20))) {
       byte[] out = text.getBytes(StandardCharsets.UTF_8);
       s.getOutputStream().write(out);
       return new String(s.getInputStream().readNBytes(out.length), StandardCharsets.UTF_8);
@@ -80,9 +78,7 @@ class ProxiedTunnelTest {
     TunnelConnector c = connector(byName, env);
     assertThat(c.route().proxy().describe())
         .isEqualTo("proxy 127.0.0.1:" + proxy.port() + " (HTTP_PROXY)");
-    Forwarder f =
-        fx.closeAfter(new Forwarder(c, "echo", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, null));
-    f.start();
+    Forwarder f = fx.forwarder(c, "echo", fx.tokens(fx.token(ALICE)), null);
     assertThat(echo(f, "one")).isEqualTo("one");
     assertThat(echo(f, "two")).isEqualTo("two");
     assertThat(proxy.connects()).containsExactly(NAME + ":" + gw.port(), NAME + ":" + gw.port());

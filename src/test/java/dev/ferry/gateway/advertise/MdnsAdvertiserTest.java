@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ferry.gateway.config.ServerSettings;
 import dev.ferry.gateway.config.TlsSettings;
+import dev.ferry.testkit.ResolvedServices;
 import dev.ferry.tunnel.LanDiscovery;
 import java.net.InetAddress;
 import java.net.URI;
@@ -14,11 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.jmdns.JmDNS;
-import javax.jmdns.ServiceEvent;
 import javax.jmdns.ServiceInfo;
-import javax.jmdns.ServiceListener;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -109,23 +107,10 @@ class MdnsAdvertiserTest {
   void advertisesOnLoopback() throws Exception {
     InetAddress lo = InetAddress.getByName("127.0.0.1");
     String name = "adv-test-" + UUID.randomUUID().toString().substring(0, 8);
-    Map<String, ServiceInfo> resolved = new ConcurrentHashMap<>();
+    ResolvedServices resolved = new ResolvedServices();
     JmDNS browser = JmDNS.create(lo, "adv-test-browser");
     try {
-      browser.addServiceListener(
-          LanDiscovery.SERVICE_TYPE,
-          new ServiceListener() {
-            @Override
-            public void serviceAdded(ServiceEvent event) {}
-
-            @Override
-            public void serviceRemoved(ServiceEvent event) {}
-
-            @Override
-            public void serviceResolved(ServiceEvent event) {
-              resolved.put(event.getName(), event.getInfo());
-            }
-          });
+      browser.addServiceListener(LanDiscovery.SERVICE_TYPE, resolved);
       MdnsAdvertiser advertiser =
           MdnsAdvertiser.startForGateway(settings(name, "127.0.0.1", null, false), 8123, "9.9.9");
       long closeMillis;
@@ -133,8 +118,8 @@ class MdnsAdvertiserTest {
         assertThat(advertiser.active()).isTrue();
         assertThat(advertiser.reason()).isEmpty();
         assertThat(advertiser.address()).isEqualTo(lo);
-        await().atMost(Duration.ofSeconds(20)).until(() -> resolved.containsKey(name));
-        ServiceInfo info = resolved.get(name);
+        await().atMost(Duration.ofSeconds(20)).until(() -> resolved.byName.containsKey(name));
+        ServiceInfo info = resolved.byName.get(name);
         assertThat(info.getPort()).isEqualTo(8123);
         assertThat(info.getPropertyString("url")).isEqualTo("http://127.0.0.1:8123");
         assertThat(info.getPropertyString("name")).isEqualTo(name);

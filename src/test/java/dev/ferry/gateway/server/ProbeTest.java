@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.testkit.GatewayFixture;
-import dev.ferry.testkit.IssuerWarmup;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -33,7 +32,7 @@ class ProbeTest {
 
   @BeforeAll
   static void warm() throws Exception {
-    IssuerWarmup.warm(fx);
+    fx.warmProvider();
   }
 
   static final class Events implements WebSocket.Listener {

@@ -9,17 +9,15 @@ import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.TcpTarget;
+import dev.ferry.testkit.TunnelObserver;
+import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.Frame;
 import dev.ferry.tunnel.FrameCodec;
 import dev.ferry.tunnel.NoticeCode;
 import dev.ferry.tunnel.TunnelError;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
@@ -41,59 +38,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SessionLifecycleTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
 
-  /** Records what the gateway sends on a tunnel nobody relays. */
-  static final class Observer extends ChannelInboundHandlerAdapter {
-    final List<Frame> frames = new CopyOnWriteArrayList<>();
-    final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
-    volatile String closeReason;
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      try {
-        if (msg instanceof BinaryWebSocketFrame b) {
-          Frame f = FrameCodec.decode(b.content());
-          if (f instanceof Frame.Data d) {
-            d.payload().release();
-          }
-          frames.add(f);
-        } else if (msg instanceof CloseWebSocketFrame c) {
-          closeReason = c.reasonText();
-          closeCode.complete(c.statusCode());
-          ctx.writeAndFlush(new CloseWebSocketFrame(c.statusCode(), null))
-              .addListener(x -> ctx.close());
-        }
-      } finally {
-        ReferenceCountUtil.release(msg);
-      }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      // Per batch, not per message: a batch may hold only a pong the keepalive handler swallows.
-      ctx.read();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      closeCode.complete(-1);
-    }
-
-    boolean sawNotice(NoticeCode code) {
-      return frames.stream().anyMatch(f -> f instanceof Frame.Notice n && n.code() == code);
-    }
-  }
-
-  static Observer observe(Tunnel t) {
-    Observer o = new Observer();
-    t.channel()
-        .eventLoop()
-        .execute(
-            () -> {
-              t.channel().pipeline().addLast(o);
-              t.channel().pipeline().remove("handshake");
-              t.channel().read();
-            });
-    return o;
+  /** A gateway with one proxy to a fresh target that behaves as {@code target}. */
+  static GatewayFixture.Running gateway(String proxy, TcpTarget.Behavior target, Limits limits)
+      throws Exception {
+    return fx.gateway().proxy(proxy, fx.target(target), limits).start();
   }
 
   static Limits limits(int max, int perUser, Duration idle, Duration maxDuration) {
@@ -104,11 +52,9 @@ class SessionLifecycleTest {
   @DisplayName(
       "50 parallel opens against maxSessions 3: exactly 3 open, 47 get 429; slots come back")
   void parallelLimit() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw =
-        fx.gateway()
-            .proxy("capped", target, limits(3, 0, Duration.ofMinutes(5), Duration.ofHours(1)))
-            .start();
+        gateway(
+            "capped", TcpTarget.hold(), limits(3, 0, Duration.ofMinutes(5), Duration.ofHours(1)));
     String token = fx.token(ALICE);
     List<CompletableFuture<Tunnel>> opens = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
@@ -134,7 +80,7 @@ class SessionLifecycleTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> gw.audit("session.end").size() == 3);
     List<Tunnel> again = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      again.add(gw.connector().open("capped", token).get(20, TimeUnit.SECONDS));
+      again.add(gw.open("capped", token));
     }
     assertThat(gw.audit("session.start")).hasSize(6);
     again.forEach(Tunnel::close);
@@ -143,15 +89,13 @@ class SessionLifecycleTest {
   @Test
   @DisplayName("idle timeout: 4408 with audit reason idle-timeout; pings do not count")
   void idle() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw =
-        fx.gateway()
-            .proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)))
-            .start();
+        gateway(
+            "idle", TcpTarget.hold(), limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)));
     gw.connector().keepaliveInterval(Duration.ofMillis(50));
-    Tunnel t = gw.connector().open("idle", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    Tunnel t = gw.open("idle", fx.token(ALICE));
     long start = System.nanoTime();
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4408);
     assertThat(Duration.ofNanos(System.nanoTime() - start))
         .isGreaterThanOrEqualTo(Duration.ofMillis(250));
@@ -165,13 +109,11 @@ class SessionLifecycleTest {
   @Test
   @DisplayName("steady data keeps a tunnel past its idle timeout")
   void steadyData() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.echo());
     GatewayFixture.Running gw =
-        fx.gateway()
-            .proxy("idle", target, limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)))
-            .start();
-    Tunnel t = gw.connector().open("idle", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+        gateway(
+            "idle", TcpTarget.echo(), limits(0, 0, Duration.ofMillis(300), Duration.ofHours(1)));
+    Tunnel t = gw.open("idle", fx.token(ALICE));
+    TunnelObserver o = TunnelObserver.attach(t);
     long end = System.nanoTime() + Duration.ofMillis(1200).toNanos();
     int sent = 0;
     while (System.nanoTime() < end) {
@@ -193,13 +135,11 @@ class SessionLifecycleTest {
   @Test
   @DisplayName("maxDuration ends a busy tunnel with 4409")
   void maxDuration() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
     GatewayFixture.Running gw =
-        fx.gateway()
-            .proxy("short", target, limits(0, 0, Duration.ofMinutes(5), Duration.ofMillis(400)))
-            .start();
-    Tunnel t = gw.connector().open("short", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+        gateway(
+            "short", TcpTarget.hold(), limits(0, 0, Duration.ofMinutes(5), Duration.ofMillis(400)));
+    Tunnel t = gw.open("short", fx.token(ALICE));
+    TunnelObserver o = TunnelObserver.attach(t);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4409);
     await().atMost(Duration.ofSeconds(5)).until(() -> gw.audit("session.end").size() == 1);
     assertThat(gw.audit("session.end").get(0).path("reason").asText()).isEqualTo("max-duration");
@@ -209,10 +149,9 @@ class SessionLifecycleTest {
   @DisplayName(
       "draining: NOTICE, readyz 503, new tunnels 503, then 4503 and session.end within the deadline")
   void draining() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    GatewayFixture.Running gw = gateway("db", TcpTarget.hold(), GatewayFixture.relaxed());
+    Tunnel t = gw.open("db", fx.token(ALICE));
+    TunnelObserver o = TunnelObserver.attach(t);
     String token = fx.token(ALICE);
     CompletableFuture<Long> stopped =
         CompletableFuture.supplyAsync(
@@ -232,11 +171,8 @@ class SessionLifecycleTest {
                 HttpRequest.newBuilder(URI.create(gw.url() + "/readyz")).build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(ready.statusCode()).isEqualTo(503);
-    ExecutionException refused =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            ExecutionException.class,
-            () -> gw.connector().open("db", token).get(10, TimeUnit.SECONDS));
-    assertThat(((TunnelRefusedException) refused.getCause()).error())
+    assertThat(TunnelRefusals.expect(gw.connector().open("db", token), Duration.ofSeconds(10)))
+        .extracting(TunnelRefusedException::error)
         .isEqualTo(TunnelError.DRAINING);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4503);
     assertThat(Duration.ofNanos(stopped.get(10, TimeUnit.SECONDS)))
@@ -248,10 +184,9 @@ class SessionLifecycleTest {
   @Test
   @DisplayName("a text message is a protocol error: 4400")
   void textIsProtocolError() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    GatewayFixture.Running gw = gateway("db", TcpTarget.hold(), GatewayFixture.relaxed());
+    Tunnel t = gw.open("db", fx.token(ALICE));
+    TunnelObserver o = TunnelObserver.attach(t);
     t.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame("hi"));
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4400);
   }
@@ -259,11 +194,10 @@ class SessionLifecycleTest {
   @Test
   @DisplayName("the client measures the ping round trip")
   void rtt() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
+    GatewayFixture.Running gw = gateway("db", TcpTarget.hold(), GatewayFixture.relaxed());
     gw.connector().keepaliveInterval(Duration.ofMillis(50));
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    observe(t);
+    Tunnel t = gw.open("db", fx.token(ALICE));
+    TunnelObserver.attach(t);
     await().atMost(Duration.ofSeconds(5)).until(() -> t.lastRtt() != null);
     assertThat(t.lastRtt()).isLessThan(Duration.ofSeconds(1));
     t.channel().writeAndFlush(new PingWebSocketFrame());

@@ -15,6 +15,7 @@ import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.ForgedTokens;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.TcpTarget;
+import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.TunnelError;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -29,9 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -71,15 +69,7 @@ class TunnelRefusalTest {
   }
 
   TunnelRefusedException refused(String proxy, String token) throws Exception {
-    CompletableFuture<Tunnel> f = gw.connector().open(proxy, token);
-    try {
-      Tunnel t = f.get(20, TimeUnit.SECONDS);
-      t.close();
-      throw new AssertionError("tunnel opened, expected a refusal");
-    } catch (ExecutionException e) {
-      assertThat(e.getCause()).isInstanceOf(TunnelRefusedException.class);
-      return (TunnelRefusedException) e.getCause();
-    }
+    return TunnelRefusals.expect(gw.connector().open(proxy, token), Duration.ofSeconds(20));
   }
 
   void assertRefused(String proxy, String token, TunnelError error, String detail)
@@ -209,7 +199,7 @@ class TunnelRefusalTest {
     @Test
     @DisplayName("group membership from the token allows")
     void group() throws Exception {
-      Tunnel t = gw.connector().open("db", fx.token(BOB, "dba")).get(20, TimeUnit.SECONDS);
+      Tunnel t = gw.open("db", fx.token(BOB, "dba"));
       t.close();
       await().atMost(Duration.ofSeconds(5)).until(() -> target.accepted() == 1);
     }
@@ -218,7 +208,7 @@ class TunnelRefusalTest {
   @Test
   @DisplayName("429 when the per-user limit is reached")
   void limitReached() throws Exception {
-    Tunnel first = gw.connector().open("limited", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
+    Tunnel first = gw.open("limited", fx.token(ALICE));
     await().atMost(Duration.ofSeconds(5)).until(() -> target.accepted() == 1);
     TunnelRefusedException e = refused("limited", fx.token(ALICE));
     assertThat(e.error()).isEqualTo(TunnelError.LIMIT_REACHED);
@@ -237,11 +227,8 @@ class TunnelRefusalTest {
     }
     GatewayFixture.Running g2 =
         fx.gateway().proxy("gone", "127.0.0.1:" + closedPort, GatewayFixture.relaxed()).start();
-    CompletableFuture<Tunnel> f = g2.connector().open("gone", fx.token(ALICE));
-    ExecutionException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
-    TunnelRefusedException r = (TunnelRefusedException) e.getCause();
+    TunnelRefusedException r =
+        TunnelRefusals.expect(g2.connector().open("gone", fx.token(ALICE)), Duration.ofSeconds(20));
     assertThat(r.error()).isEqualTo(TunnelError.UPSTREAM_REFUSED);
     assertThat(r.detail())
         .isEqualTo("upstream 127.0.0.1:" + closedPort + " refused the connection");
@@ -268,11 +255,9 @@ class TunnelRefusalTest {
         new Limits(
             0, 0, Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofMillis(500), false);
     GatewayFixture.Running g2 = fx.gateway().proxy("stuck", stuck, limits).start();
-    CompletableFuture<Tunnel> f = g2.connector().open("stuck", fx.token(ALICE));
-    ExecutionException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            ExecutionException.class, () -> f.get(20, TimeUnit.SECONDS));
-    TunnelRefusedException r = (TunnelRefusedException) e.getCause();
+    TunnelRefusedException r =
+        TunnelRefusals.expect(
+            g2.connector().open("stuck", fx.token(ALICE)), Duration.ofSeconds(20));
     assertThat(r.error()).isEqualTo(TunnelError.UPSTREAM_TIMEOUT);
     assertThat(r.detail())
         .isEqualTo("upstream " + stuck.address() + " connect timed out after 500ms");

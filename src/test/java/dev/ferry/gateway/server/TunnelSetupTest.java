@@ -37,7 +37,7 @@ class TunnelSetupTest {
         .ignoreExceptions()
         .until(
             () -> {
-              gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS).close();
+              gw.open("db", fx.token(ALICE)).close();
               return true;
             });
     try (Socket s = new Socket("127.0.0.1", gw.port())) {

@@ -9,34 +9,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.client.auth.TokenSource;
 import dev.ferry.client.auth.UnverifiedExpiry;
 import dev.ferry.client.forward.Forwarder;
-import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.ForgedTokens;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.LoopbackClient;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
+import dev.ferry.testkit.TunnelObserver;
 import dev.ferry.tunnel.Frame;
 import dev.ferry.tunnel.FrameCodec;
 import dev.ferry.tunnel.NoticeCode;
 import dev.ferry.tunnel.Protocol;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.util.ReferenceCountUtil;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -85,52 +79,51 @@ class InBandReauthTest {
     }
   }
 
-  static final class Recorder implements ForwarderListener {
-    final List<String> closed = new CopyOnWriteArrayList<>();
-    final List<String> notices = new CopyOnWriteArrayList<>();
-    final List<String> warnings = new CopyOnWriteArrayList<>();
-    final List<String> refused = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionClosed(long bytesUp, long bytesDown, String reason) {
-      closed.add(reason);
-    }
-
-    @Override
-    public void connectionRefused(int localPort, dev.ferry.tunnel.TunnelError e, String detail) {
-      refused.add(detail);
-    }
-
-    @Override
-    public void notice(String message) {
-      notices.add(message);
-    }
-
-    @Override
-    public void warning(String message) {
-      warnings.add(message);
-    }
-  }
-
-  Forwarder forwarder(GatewayFixture.Running gw, TokenSource tokens, Recorder rec)
+  Forwarder forwarder(GatewayFixture.Running gw, TokenSource tokens, ForwarderEvents rec)
       throws Exception {
-    Forwarder f = fx.closeAfter(new Forwarder(gw.connector(), "db", tokens, "127.0.0.1", 0, rec));
-    f.start();
-    return f;
+    return fx.forwarder(gw.connector(), "db", tokens, rec);
   }
 
   static Socket connect(Forwarder f) throws Exception {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
-    s.setSoTimeout(30_000);
-    return s;
+    return LoopbackClient.connect(f.port(), Duration.ofSeconds(30));
   }
 
-  static void echoOnce(Socket s, Recorder rec) throws Exception {
+  static void echoOnce(Socket s, ForwarderEvents rec) throws Exception {
     s.getOutputStream().write(new byte[] {1, 2, 3});
     s.getOutputStream().flush();
     byte[] back = s.getInputStream().readNBytes(3);
-    assertThat(back).as(() -> "closed: " + rec.closed).containsExactly(1, 2, 3);
+    assertThat(back).as(() -> "closed: " + rec.reasons).containsExactly(1, 2, 3);
+  }
+
+  /**
+   * Connects through a fresh forwarder to "db", echoes once, then waits for the tunnel to end (the
+   * local socket sees EOF and the forwarder reports one close).
+   */
+  ForwarderEvents echoOnceUntilEnded(GatewayFixture.Running gw, TokenSource tokens)
+      throws Exception {
+    ForwarderEvents rec = new ForwarderEvents();
+    Forwarder f = forwarder(gw, tokens, rec);
+    try (Socket s = connect(f)) {
+      echoOnce(s, rec);
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> rec.reasons.size() == 1);
+    return rec;
+  }
+
+  /**
+   * A gateway with proxy "db" to an echo target, sessions bound to their tokens, skew {@link
+   * #SKEW}.
+   */
+  static GatewayFixture.Running echoDb() throws Exception {
+    TcpTarget echo = fx.target(TcpTarget.echo());
+    return start(fx.gateway().clockSkew(SKEW).proxy("db", echo, bound()));
+  }
+
+  /** A gateway with proxy "db" to a target that holds its connections, sessions bound to tokens. */
+  static GatewayFixture.Running heldDb(GatewayFixture.GatewayBuilder builder) throws Exception {
+    TcpTarget target = fx.target(TcpTarget.hold());
+    return start(builder.proxy("db", target, bound()));
   }
 
   /** Starts the gateway with the provider's keys fetched, so short tokens are not spent on it. */
@@ -155,10 +148,9 @@ class InBandReauthTest {
   @Test
   @DisplayName("tokens that live 5 s carry a 52 s transfer both ways: 0 resets, SHA-256 equal")
   void shortTokensCarryALongTransfer() throws Exception {
-    TcpTarget echo = fx.target(TcpTarget.echo());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", echo, bound()));
+    GatewayFixture.Running gw = echoDb();
     Minting tokens = new Minting(i -> fx.token(ALICE, LIFETIME, "dba"));
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(gw, tokens, rec);
     Duration span = LIFETIME.multipliedBy(10).plusSeconds(2);
     try (Socket s = connect(f)) {
@@ -185,14 +177,14 @@ class InBandReauthTest {
           out.write(chunk);
         } catch (java.io.IOException e) {
           // Give the forwarder a moment to report why, then fail with it.
-          for (int i = 0; i < 50 && rec.closed.isEmpty(); i++) {
+          for (int i = 0; i < 50 && rec.reasons.isEmpty(); i++) {
             Thread.sleep(200);
           }
           throw new AssertionError(
               "the tunnel broke after "
                   + total
                   + " bytes: "
-                  + rec.closed
+                  + rec.reasons
                   + " "
                   + rec.warnings
                   + " "
@@ -206,11 +198,11 @@ class InBandReauthTest {
       out.flush();
       s.shutdownOutput();
       byte[] digest = received.get(60, TimeUnit.SECONDS);
-      assertThat(count[0]).as(() -> "closed: " + rec.closed).isEqualTo(total);
+      assertThat(count[0]).as(() -> "closed: " + rec.reasons).isEqualTo(total);
       assertThat(digest).isEqualTo(sent.digest());
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-    assertThat(rec.closed).containsExactly("completed");
+    await().atMost(Duration.ofSeconds(10)).until(() -> rec.reasons.size() == 1);
+    assertThat(rec.reasons).containsExactly("completed");
     assertThat(endReason(gw)).isEqualTo("completed");
     assertThat(gw.audit("session.start")).hasSize(1);
     // One token opened the tunnel; at least ten more kept it alive.
@@ -227,18 +219,11 @@ class InBandReauthTest {
   @Test
   @DisplayName("a static short token: the session ends with token-expired, client told why")
   void staticTokenEndsOnTime() throws Exception {
-    TcpTarget echo = fx.target(TcpTarget.echo());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", echo, bound()));
+    GatewayFixture.Running gw = echoDb();
     String token = fx.token(ALICE, LIFETIME);
     Instant exp = UnverifiedExpiry.of(token).orElseThrow();
-    Recorder rec = new Recorder();
-    Forwarder f = forwarder(gw, fx.tokens(token), rec);
-    try (Socket s = connect(f)) {
-      echoOnce(s, rec);
-      assertThat(s.getInputStream().read()).isEqualTo(-1);
-    }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-    assertThat(rec.closed.get(0)).startsWith("token-expired");
+    ForwarderEvents rec = echoOnceUntilEnded(gw, fx.tokens(token));
+    assertThat(rec.reasons.get(0)).startsWith("token-expired");
     assertThat(rec.notices).contains("token expired");
     assertThat(rec.warnings).anyMatch(w -> w.contains("cannot renew the token"));
     assertThat(endReason(gw)).isEqualTo("token-expired");
@@ -256,7 +241,7 @@ class InBandReauthTest {
     String token = fx.token(ALICE, LIFETIME);
     Instant exp = UnverifiedExpiry.of(token).orElseThrow();
     GatewayFixture.CountingTokenSource tokens = fx.tokens(token);
-    Recorder rec = new Recorder();
+    ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(gw, tokens, rec);
     try (Socket s = connect(f)) {
       echoOnce(s, rec);
@@ -266,8 +251,8 @@ class InBandReauthTest {
       }
       echoOnce(s, rec);
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-    assertThat(rec.closed.get(0)).isNotEqualTo("token-expired");
+    await().atMost(Duration.ofSeconds(10)).until(() -> rec.reasons.size() == 1);
+    assertThat(rec.reasons.get(0)).isNotEqualTo("token-expired");
     assertThat(endReason(gw)).isNotEqualTo("token-expired");
     assertThat(tokens.calls()).isEqualTo(1);
     assertThat(rec.warnings).isEmpty();
@@ -276,18 +261,11 @@ class InBandReauthTest {
   @Test
   @DisplayName("a fresh token of another user ends the session: user-changed, both sides")
   void anotherUsersToken() throws Exception {
-    TcpTarget echo = fx.target(TcpTarget.echo());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", echo, bound()));
+    GatewayFixture.Running gw = echoDb();
     Minting tokens =
         new Minting(i -> i == 0 ? fx.token(ALICE, LIFETIME, "dba") : fx.token(BOB, "dba"));
-    Recorder rec = new Recorder();
-    Forwarder f = forwarder(gw, tokens, rec);
-    try (Socket s = connect(f)) {
-      echoOnce(s, rec);
-      assertThat(s.getInputStream().read()).isEqualTo(-1);
-    }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-    assertThat(rec.closed.get(0)).startsWith("user-changed");
+    ForwarderEvents rec = echoOnceUntilEnded(gw, tokens);
+    assertThat(rec.reasons.get(0)).startsWith("user-changed");
     assertThat(endReason(gw)).isEqualTo("user-changed");
     assertThat(gw.audit("session.end").get(0).path("user").asText()).isEqualTo(ALICE);
   }
@@ -295,18 +273,11 @@ class InBandReauthTest {
   @Test
   @DisplayName("a forged fresh token (alg none) ends the session: token-invalid, both sides")
   void forgedToken() throws Exception {
-    TcpTarget echo = fx.target(TcpTarget.echo());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", echo, bound()));
+    GatewayFixture.Running gw = echoDb();
     String forged = new ForgedTokens(fx).algNone(ALICE);
     Minting tokens = new Minting(i -> i == 0 ? fx.token(ALICE, LIFETIME, "dba") : forged);
-    Recorder rec = new Recorder();
-    Forwarder f = forwarder(gw, tokens, rec);
-    try (Socket s = connect(f)) {
-      echoOnce(s, rec);
-      assertThat(s.getInputStream().read()).isEqualTo(-1);
-    }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-    assertThat(rec.closed.get(0)).startsWith("token-invalid").contains("not allowed");
+    ForwarderEvents rec = echoOnceUntilEnded(gw, tokens);
+    assertThat(rec.reasons.get(0)).startsWith("token-invalid").contains("not allowed");
     assertThat(endReason(gw)).isEqualTo("token-invalid");
     assertThat(gw.metrics()).contains("ferry_auth_failures_total{reason=\"algorithm\"}");
   }
@@ -324,85 +295,24 @@ class InBandReauthTest {
     // The provider now issues carol's tokens without the group (she was removed from it).
     Minting tokens =
         new Minting(i -> i == 0 ? fx.token(carol, LIFETIME, "dba") : fx.token(carol, "staff"));
-    Recorder rec = new Recorder();
-    Forwarder f = forwarder(gw, tokens, rec);
-    try (Socket s = connect(f)) {
-      echoOnce(s, rec);
-      assertThat(s.getInputStream().read()).isEqualTo(-1);
-    }
-    await().atMost(Duration.ofSeconds(10)).until(() -> rec.closed.size() == 1);
-    assertThat(rec.closed.get(0)).startsWith("access-revoked").contains(carol);
+    ForwarderEvents rec = echoOnceUntilEnded(gw, tokens);
+    assertThat(rec.reasons.get(0)).startsWith("access-revoked").contains(carol);
     assertThat(endReason(gw)).isEqualTo("access-revoked");
   }
 
   // ---- raw tunnels: what goes over the wire ----
 
-  /** Records what the gateway sends on a tunnel nobody relays. */
-  static final class Observer extends ChannelInboundHandlerAdapter {
-    final List<Frame> frames = new CopyOnWriteArrayList<>();
-    final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
-    volatile String closeReason;
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      try {
-        if (msg instanceof BinaryWebSocketFrame b) {
-          frames.add(FrameCodec.decode(b.content()));
-        } else if (msg instanceof CloseWebSocketFrame c) {
-          closeReason = c.reasonText();
-          closeCode.complete(c.statusCode());
-          ctx.writeAndFlush(new CloseWebSocketFrame(c.statusCode(), null))
-              .addListener(x -> ctx.close());
-        }
-      } finally {
-        ReferenceCountUtil.release(msg);
-      }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-      ctx.read();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      closeCode.complete(-1);
-    }
-
-    boolean saw(NoticeCode code) {
-      return frames.stream().anyMatch(f -> f instanceof Frame.Notice n && n.code() == code);
-    }
-  }
-
-  static Observer observe(Tunnel t) {
-    Observer o = new Observer();
-    t.channel()
-        .eventLoop()
-        .execute(
-            () -> {
-              t.channel().pipeline().addLast(o);
-              t.channel().pipeline().remove("handshake");
-              t.channel().read();
-            });
-    return o;
-  }
-
-  static void send(Tunnel t, io.netty.buffer.ByteBuf frame) {
-    t.channel().writeAndFlush(new BinaryWebSocketFrame(frame));
-  }
-
   @Test
   @DisplayName("no fresh token: NOTICE token expiring, then NOTICE why and close 4401")
   void gatewayPromptsThenEnds() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", target, bound()));
+    GatewayFixture.Running gw = heldDb(fx.gateway().clockSkew(SKEW));
     String token = fx.token(ALICE, LIFETIME);
-    Tunnel t = gw.connector().open("db", token).get(20, TimeUnit.SECONDS);
+    Tunnel t = gw.open("db", token);
     assertThat(t.session().tokenExpiresAt())
         .isEqualTo(UnverifiedExpiry.of(token).orElseThrow().getEpochSecond());
-    Observer o = observe(t);
+    TunnelObserver o = TunnelObserver.attach(t);
     assertThat(o.closeCode.get(20, TimeUnit.SECONDS)).isEqualTo(4401);
-    assertThat(o.saw(NoticeCode.TOKEN_EXPIRING)).isTrue();
+    assertThat(o.sawNotice(NoticeCode.TOKEN_EXPIRING)).isTrue();
     assertThat(o.closeReason).isEqualTo("token expired");
     assertThat(endReason(gw)).isEqualTo("token-expired");
   }
@@ -410,13 +320,12 @@ class InBandReauthTest {
   @Test
   @DisplayName("a fresh token of the same user is answered with TOKEN_ACCEPTED and its exp")
   void accepted() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = start(fx.gateway().clockSkew(SKEW).proxy("db", target, bound()));
-    Tunnel t = gw.connector().open("db", fx.token(ALICE, LIFETIME)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    GatewayFixture.Running gw = heldDb(fx.gateway().clockSkew(SKEW));
+    Tunnel t = gw.open("db", fx.token(ALICE, LIFETIME));
+    TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     long exp = UnverifiedExpiry.of(fresh).orElseThrow().getEpochSecond();
-    send(t, FrameCodec.token(t.channel().alloc(), fresh));
+    TunnelObserver.send(t, FrameCodec.token(t.channel().alloc(), fresh));
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> o.frames.contains(new Frame.TokenAccepted(exp)));
@@ -429,14 +338,13 @@ class InBandReauthTest {
   @Test
   @DisplayName("a fresh token the verifier finds expired ends the session: 4411 token-invalid")
   void expiredFreshToken() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = start(fx.gateway().proxy("db", target, bound()));
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    GatewayFixture.Running gw = heldDb(fx.gateway());
+    Tunnel t = gw.open("db", fx.token(ALICE));
+    TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     // Two hours later for the verifier: the fresh (one-hour) token has expired.
     fx.verifierClock().set(Instant.now().plus(Duration.ofHours(2)));
-    send(t, FrameCodec.token(t.channel().alloc(), fresh));
+    TunnelObserver.send(t, FrameCodec.token(t.channel().alloc(), fresh));
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4411);
     assertThat(o.closeReason).isEqualTo("fresh token refused: token expired");
     assertThat(endReason(gw)).isEqualTo("token-invalid");
@@ -445,13 +353,12 @@ class InBandReauthTest {
   @Test
   @DisplayName("a TOKEN flood ends the session as a protocol error (4400)")
   void flood() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = start(fx.gateway().proxy("db", target, bound()));
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    GatewayFixture.Running gw = heldDb(fx.gateway());
+    Tunnel t = gw.open("db", fx.token(ALICE));
+    TunnelObserver o = TunnelObserver.attach(t);
     String fresh = fx.token(ALICE);
     for (int i = 0; i < 50; i++) {
-      send(t, FrameCodec.token(t.channel().alloc(), fresh));
+      TunnelObserver.send(t, FrameCodec.token(t.channel().alloc(), fresh));
     }
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4400);
     assertThat(o.closeReason).contains("too many TOKEN frames");
@@ -461,16 +368,15 @@ class InBandReauthTest {
   @Test
   @DisplayName("a TOKEN larger than 16 KiB is a protocol error (4400)")
   void oversized() throws Exception {
-    TcpTarget target = fx.target(TcpTarget.hold());
-    GatewayFixture.Running gw = start(fx.gateway().proxy("db", target, bound()));
-    Tunnel t = gw.connector().open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS);
-    Observer o = observe(t);
+    GatewayFixture.Running gw = heldDb(fx.gateway());
+    Tunnel t = gw.open("db", fx.token(ALICE));
+    TunnelObserver o = TunnelObserver.attach(t);
     io.netty.buffer.ByteBuf big = Unpooled.buffer();
     big.writeByte(0x05);
     for (int i = 0; i <= Protocol.MAX_TOKEN_SIZE; i++) {
       big.writeByte('a');
     }
-    send(t, big);
+    TunnelObserver.send(t, big);
     assertThat(o.closeCode.get(10, TimeUnit.SECONDS)).isEqualTo(4400);
     assertThat(endReason(gw)).startsWith("protocol-error");
   }

@@ -1,0 +1,58 @@
+package dev.ferry.testkit;
+
+import dev.ferry.client.forward.ForwarderListener;
+import dev.ferry.tunnel.TunnelError;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Records what a forwarder reports, for tests to wait on and check. */
+public final class ForwarderEvents implements ForwarderListener {
+  /** One local connection's end: bytes each way and the reason. */
+  public record Closed(long up, long down, String reason) {}
+
+  public final List<Closed> closed = new CopyOnWriteArrayList<>();
+
+  /** The reasons of {@link #closed}, in the same order. */
+  public final List<String> reasons = new CopyOnWriteArrayList<>();
+
+  /** Details of refused connections; their errors in {@link #refusedErrors}. */
+  public final List<String> refused = new CopyOnWriteArrayList<>();
+
+  public final List<TunnelError> refusedErrors = new CopyOnWriteArrayList<>();
+  public final List<String> notices = new CopyOnWriteArrayList<>();
+  public final List<String> warnings = new CopyOnWriteArrayList<>();
+  public final List<String> resumeFailed = new CopyOnWriteArrayList<>();
+
+  @Override
+  public void connectionClosed(long bytesUp, long bytesDown, String reason) {
+    closed.add(new Closed(bytesUp, bytesDown, reason));
+    reasons.add(reason);
+  }
+
+  @Override
+  public void connectionRefused(int localPort, TunnelError error, String detail) {
+    refused.add(detail);
+    refusedErrors.add(error);
+  }
+
+  @Override
+  public void notice(String message) {
+    notices.add(message);
+  }
+
+  @Override
+  public void warning(String message) {
+    warnings.add(message);
+  }
+
+  @Override
+  public void resumeFailed(int localPort, String detail) {
+    resumeFailed.add(detail);
+  }
+
+  /** For failure messages: what ended and what was refused so far. */
+  @Override
+  public String toString() {
+    return "closed " + closed + ", refused " + refusedErrors + " " + refused;
+  }
+}
