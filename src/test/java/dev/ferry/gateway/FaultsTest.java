@@ -76,6 +76,10 @@ class FaultsTest {
     TcpTarget resetter =
         fx.target(
             (s, t) -> {
+              // Wait for the client's first byte: it can only come through an open tunnel, so the
+              // reset below cannot land while the gateway is still setting the tunnel up (that
+              // is a refusal, upstream-refused, not a reset mid-stream).
+              assertThat(s.getInputStream().read()).isNotNegative();
               OutputStream out = s.getOutputStream();
               byte[] chunk = new byte[16 * 1024];
               for (int i = 0; i < 64; i++) {
@@ -92,6 +96,7 @@ class FaultsTest {
     Forwarder f = fx.forwarder(gw.connector(), "db", fx.tokens(fx.token(ALICE)), rec);
     long received = 0;
     try (Socket s = LoopbackClient.connect(f.port(), WAIT)) {
+      s.getOutputStream().write(1);
       InputStream in = s.getInputStream();
       byte[] buf = new byte[64 * 1024];
       try {
