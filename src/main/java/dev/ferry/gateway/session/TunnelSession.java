@@ -227,6 +227,14 @@ public final class TunnelSession implements RelayListener {
     return relay == null ? 0 : relay.replayPeak();
   }
 
+  /**
+   * The most DATA bytes from the client that ever waited for the upstream to take them (bounded by
+   * the flow-control window plus one frame), for tests and diagnostics.
+   */
+  public long pendingPeak() {
+    return relay == null ? 0 : relay.pendingPeak();
+  }
+
   public int resumes() {
     return relay == null ? 0 : relay.resumes();
   }
