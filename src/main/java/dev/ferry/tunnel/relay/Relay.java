@@ -298,6 +298,11 @@ public final class Relay {
   /**
    * Whether to read more from TCP: the input is open, the tunnel can take it, and the peer has
    * acknowledged all but less than the window (a resumable relay's replay buffer has room).
+   *
+   * <p>With auto-read off, NIO reads once per {@code read()}, at most one frame ({@link
+   * #tcpRecvAllocator}), so the window is overshot by less than a frame. Native epoll (opt-in, see
+   * {@code Transport}) reads a half-closed socket to its end in one event, which could overshoot it
+   * by a socket buffer; holding such reads back is left for when epoll becomes the default.
    */
   boolean canReadTcp() {
     return !tcpInputDone
