@@ -301,8 +301,9 @@ public final class Relay {
    *
    * <p>With auto-read off, NIO reads once per {@code read()}, at most one frame ({@link
    * #tcpRecvAllocator}), so the window is overshot by less than a frame. Native epoll (opt-in, see
-   * {@code Transport}) reads a half-closed socket to its end in one event, which could overshoot it
-   * by a socket buffer; holding such reads back is left for when epoll becomes the default.
+   * {@code Transport}) keeps reading once it saw the peer's FIN (its allocator handle ignores
+   * auto-read after RDHUP), which could overshoot it by what the socket buffer holds; not seen in a
+   * test yet, so holding such reads back is left for when epoll becomes the default.
    */
   boolean canReadTcp() {
     return !tcpInputDone
