@@ -58,11 +58,11 @@ public final class Relay {
   static final long RECEIVE_LIMIT = (long) Protocol.FLOW_WINDOW_BYTES + Protocol.MAX_DATA_PAYLOAD;
 
   /**
-   * A pending payload that would pin more than this many times its size (a small slice of a large
-   * read buffer) is copied instead, so that a peer's window of tiny frames cannot pin megabytes of
-   * read buffers, nor cost an object per byte.
+   * Pending payloads smaller than this are copied into shared buffers rather than kept as slices of
+   * what was read: a peer's window of tiny frames would otherwise cost an object (and a pinned read
+   * buffer) per few bytes. Larger ones are kept as they are, without a copy.
    */
-  private static final int PIN_RATIO = 8;
+  private static final int GATHER_BELOW = 4096;
 
   /** How long a close frame waits for the peer's answer before the connection is cut. */
   static final long CLOSE_TIMEOUT_MS = 2000;
@@ -403,8 +403,7 @@ public final class Relay {
     if (pendingBytes > pendingPeak) {
       pendingPeak = pendingBytes;
     }
-    ByteBuf root = payload.unwrap() != null ? payload.unwrap() : payload;
-    if ((long) root.capacity() <= (long) PIN_RATIO * n) {
+    if (n >= GATHER_BELOW) {
       pending.addLast(payload);
       gathering = null;
       return;

@@ -20,6 +20,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -221,6 +222,119 @@ class FlowControlWindowTest {
           session.pendingPeak() / (double) MIB);
       assertThat(got).isLessThanOrEqualTo(maxAck.get() + LIMIT).isLessThan(sent);
       HostileTally.record("DATA beyond the flow-control window", 1, 0);
+    }
+  }
+
+  /**
+   * What this proves: DATA that waits for a stalled upstream reaches it complete and in order,
+   * small frames too (the gateway gathers those, under 4 KiB, into shared copies instead of keeping
+   * an object and a read buffer per frame), mixed with full ones, while the client keeps to the
+   * window.
+   */
+  @Test
+  @DisplayName(
+      "small and full DATA frames waiting for a stalled upstream arrive whole and in order")
+  void waitingDataArrivesInOrder() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicLong upstream = new AtomicLong();
+    CompletableFuture<byte[]> upstreamDigest = new CompletableFuture<>();
+    TcpTarget target =
+        fx.target(
+            (s, t) -> {
+              release.await();
+              MessageDigest md = Streams.sha256();
+              InputStream in = s.getInputStream();
+              byte[] buf = new byte[256 * 1024];
+              int n;
+              while ((n = in.read(buf)) >= 0) {
+                md.update(buf, 0, n);
+                upstream.addAndGet(n);
+              }
+              upstreamDigest.complete(md.digest());
+            });
+    GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
+    try (RawWebSocket ws = fx.closeAfter(RawWebSocket.open(gw.port(), "db", fx.token(ALICE)))) {
+      assertThat(ws.status()).as(ws.head() + ws.body()).isEqualTo(101);
+      assertThat(ws.readFrame().payload()[0]).as("SESSION first").isEqualTo((byte) 3);
+      TunnelSession session = onlySession(gw);
+      AtomicLong maxAck = new AtomicLong();
+      CompletableFuture<RawWebSocket.Frame> close =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  while (true) {
+                    RawWebSocket.Frame f = ws.readFrame();
+                    if (f == null || f.opcode() == RawWebSocket.CLOSE) {
+                      return f;
+                    }
+                    byte[] p = f.payload();
+                    if (f.opcode() == RawWebSocket.BINARY && p.length == 9 && p[0] == 2) {
+                      maxAck.accumulateAndGet(ByteBuffer.wrap(p, 1, 8).getLong(), Math::max);
+                    }
+                  }
+                } catch (IOException e) {
+                  return null;
+                }
+              });
+      MessageDigest sentDigest = Streams.sha256();
+      long sent = 0;
+      long budget = Protocol.FLOW_WINDOW_BYTES - MIB / 2; // what this client allows itself
+      // Full frames, within the window as a client must, until it is full but for room for the
+      // small ones below and the ACKs stopped moving (the upstream's buffers are full).
+      byte[] full = RawWebSocket.random(Protocol.MAX_DATA_PAYLOAD);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      long lastAck = -1;
+      long quietSince = System.nanoTime();
+      while (true) {
+        assertThat(System.nanoTime()).as("ACKs never stopped").isLessThan(deadline);
+        if (sent - maxAck.get() + full.length <= budget - 256 * 1024) {
+          ws.data(full);
+          sentDigest.update(full);
+          sent += full.length;
+          continue;
+        }
+        long ack = maxAck.get();
+        if (ack != lastAck) {
+          lastAck = ack;
+          quietSince = System.nanoTime();
+        } else if (System.nanoTime() - quietSince > TimeUnit.SECONDS.toNanos(1)) {
+          break;
+        }
+        Thread.sleep(10);
+      }
+      assertThat(session.pendingPeak()).as("DATA waits at the gateway").isPositive();
+      // Then small frames of every size up to 700 bytes, a full one now and then, all waiting.
+      int small = 0;
+      for (int i = 1; small < 3000; i++) {
+        byte[] payload = i % 50 == 0 ? full : Arrays.copyOf(full, 1 + i % 700);
+        payload[0] = (byte) i;
+        if (sent - maxAck.get() + payload.length > budget) {
+          break;
+        }
+        ws.data(payload);
+        sentDigest.update(payload);
+        sent += payload.length;
+        small += payload.length < full.length ? 1 : 0;
+      }
+      // EOF: the upstream's input ends after everything before it.
+      ws.frame(
+          RawWebSocket.BINARY,
+          true,
+          true,
+          ByteBuffer.allocate(9).put((byte) 1).putLong(sent).array());
+      System.out.printf(
+          "%d small DATA frames among %.1f MiB sent; %.2f MiB waited at the gateway%n",
+          small, sent / (double) MIB, session.pendingPeak() / (double) MIB);
+      assertThat(small).isGreaterThan(100);
+      assertThat(session.pendingPeak()).isPositive().isLessThanOrEqualTo(LIMIT);
+      release.countDown();
+      byte[] digest = upstreamDigest.get(60, TimeUnit.SECONDS);
+      assertThat(upstream.get()).isEqualTo(sent);
+      assertThat(digest).as("SHA-256 the upstream received").isEqualTo(sentDigest.digest());
+      RawWebSocket.Frame end = close.getNow(null);
+      assertThat(end == null ? -1 : end.closeCode())
+          .as("no protocol error")
+          .isNotEqualTo(TunnelError.PROTOCOL_ERROR.closeCode());
     }
   }
 }
