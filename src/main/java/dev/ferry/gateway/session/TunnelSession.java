@@ -447,6 +447,9 @@ public final class TunnelSession implements RelayListener {
   public void protocolError(String message) {
     setEnd(TunnelError.PROTOCOL_ERROR.tag() + ": " + message, TunnelError.PROTOCOL_ERROR.tag());
     relay.closeTunnel(TunnelError.PROTOCOL_ERROR.closeCode(), "protocol error: " + message);
+    // As in expire: a client beyond the flow-control window meets an upstream that stopped
+    // reading, and the polite close would wait for it for ever, holding the session open.
+    loop.schedule(() -> relay.tcp().close(), UPSTREAM_CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
   }
 
   private void setEnd(String reason, String result) {

@@ -47,15 +47,23 @@ class FlowControlWindowTest {
   /** What may wait at the gateway: the window plus the one frame read just below it. */
   static final long LIMIT = Protocol.FLOW_WINDOW_BYTES + Protocol.MAX_DATA_PAYLOAD;
 
-  /** A target that reads nothing until {@code release}, then counts everything to EOF. */
-  static TcpTarget.Behavior stallThenCount(CountDownLatch release, AtomicLong count) {
+  /**
+   * A target that reads nothing until {@code release}, then counts everything to EOF (or a reset)
+   * and completes {@code done}.
+   */
+  static TcpTarget.Behavior stallThenCount(
+      CountDownLatch release, AtomicLong count, CompletableFuture<Void> done) {
     return (s, t) -> {
       release.await();
       InputStream in = s.getInputStream();
       byte[] buf = new byte[256 * 1024];
       int n;
-      while ((n = in.read(buf)) >= 0) {
-        count.addAndGet(n);
+      try {
+        while ((n = in.read(buf)) >= 0) {
+          count.addAndGet(n);
+        }
+      } finally {
+        done.complete(null);
       }
     };
   }
@@ -166,7 +174,8 @@ class FlowControlWindowTest {
   void clientIgnoringTheWindowIsClosed() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     AtomicLong upstream = new AtomicLong();
-    TcpTarget target = fx.target(stallThenCount(release, upstream));
+    CompletableFuture<Void> upstreamDone = new CompletableFuture<>();
+    TcpTarget target = fx.target(stallThenCount(release, upstream, upstreamDone));
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
     try (RawWebSocket ws = fx.closeAfter(RawWebSocket.open(gw.port(), "db", fx.token(ALICE)))) {
       assertThat(ws.status()).as(ws.head() + ws.body()).isEqualTo(101);
@@ -207,8 +216,10 @@ class FlowControlWindowTest {
       assertThat(closeFrame.closeCode()).isEqualTo(TunnelError.PROTOCOL_ERROR.closeCode());
       assertThat(closeFrame.closeReason()).contains("flow-control window");
       assertThat(session.pendingPeak()).isPositive().isLessThanOrEqualTo(LIMIT);
-      release.countDown();
+      // The upstream still reads nothing: the session ends anyway, its upstream cut after a grace.
       await().atMost(Duration.ofSeconds(30)).until(() -> gw.audit("session.end").size() == 1);
+      release.countDown();
+      upstreamDone.get(30, TimeUnit.SECONDS);
       assertThat(gw.audit("session.end").get(0).path("reason").asText())
           .startsWith("protocol-error")
           .contains("flow-control window");
