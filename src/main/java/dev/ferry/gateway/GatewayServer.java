@@ -28,6 +28,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -249,6 +251,14 @@ public final class GatewayServer {
   /** Sessions open right now. */
   public int activeSessions() {
     return context.sessions().size();
+  }
+
+  /**
+   * The live sessions, as a read-only view: for tests and in-process diagnostics (their relay
+   * figures, say), never served over HTTP.
+   */
+  public Collection<TunnelSession> sessions() {
+    return Collections.unmodifiableCollection(context.sessions());
   }
 
   /**

@@ -19,6 +19,13 @@ public final class Protocol {
   /** A receiver acknowledges at least every this many DATA bytes, and at EOF. */
   public static final int ACK_INTERVAL_BYTES = 256 * 1024;
 
+  /**
+   * The flow-control window: a sender reads no more from its TCP peer while this many DATA bytes it
+   * sent are unacknowledged, so a receiver never holds more than this plus one DATA frame of what
+   * it could not yet hand to its own TCP peer, and can keep reading control frames meanwhile.
+   */
+  public static final int FLOW_WINDOW_BYTES = 4 * 1024 * 1024;
+
   /** Keepalive WebSocket pings, well inside load balancers' 60 s idle cuts. */
   public static final Duration KEEPALIVE_INTERVAL = Duration.ofSeconds(25);
 

@@ -230,6 +230,21 @@ public final class Forwarder implements AutoCloseable {
   }
 
   /**
+   * The most DATA bytes from the gateway that waited for any live local connection to take them
+   * (bounded by the flow-control window plus one DATA frame).
+   */
+  public long pendingPeak() {
+    long peak = 0;
+    for (Live l : live.values()) {
+      Relay r = l.relay;
+      if (r != null) {
+        peak = Math.max(peak, r.pendingPeak());
+      }
+    }
+    return peak;
+  }
+
+  /**
    * The local connections open right now, oldest first: a thread-safe snapshot for a UI to sample.
    */
   public List<ConnectionSnapshot> connections() {

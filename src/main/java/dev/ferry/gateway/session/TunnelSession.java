@@ -228,6 +228,14 @@ public final class TunnelSession implements RelayListener {
     return relay == null ? 0 : relay.replayPeak();
   }
 
+  /**
+   * The most DATA bytes from the client that ever waited for the upstream to take them (bounded by
+   * the flow-control window plus one frame), for tests and diagnostics.
+   */
+  public long pendingPeak() {
+    return relay == null ? 0 : relay.pendingPeak();
+  }
+
   public int resumes() {
     return relay == null ? 0 : relay.resumes();
   }
@@ -444,6 +452,9 @@ public final class TunnelSession implements RelayListener {
   public void protocolError(String message) {
     setEnd(TunnelError.PROTOCOL_ERROR.tag() + ": " + message, TunnelError.PROTOCOL_ERROR.tag());
     relay.closeTunnel(TunnelError.PROTOCOL_ERROR.closeCode(), "protocol error: " + message);
+    // As in expire: a client beyond the flow-control window meets an upstream that stopped
+    // reading, and the polite close would wait for it for ever, holding the session open.
+    loop.schedule(() -> relay.tcp().close(), UPSTREAM_CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
   }
 
   private void setEnd(String reason, String result) {

@@ -20,19 +20,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Relays one TCP connection through one ferry.v1 WebSocket, both ways, with explicit backpressure:
- * neither channel reads on its own; each reads more only while the other can take it, and
- * half-close travels as EOF frames. Both channels must live on the same event loop, so the state
- * below needs no locking.
+ * neither channel reads on its own, and half-close travels as EOF frames. Both channels must live
+ * on the same event loop, so the state below needs no locking.
  *
- * <p>Memory per relay is bounded by the water marks of both channels plus one read batch, whatever
- * the peers do.
+ * <p>Flow control (PROTOCOL.md §4): TCP is read only while the WebSocket can take more and fewer
+ * than {@link Protocol#FLOW_WINDOW_BYTES} of the DATA sent are unacknowledged. The WebSocket is
+ * read all the time, so control frames (TOKEN, ACK, NOTICE, pings) never wait behind DATA: DATA
+ * (and an EOF behind it) that the TCP side cannot take yet waits in {@link #pending}, which the
+ * peer's window bounds; a peer that sends beyond it is a protocol error. ACKs count only bytes
+ * handed to the TCP channel, never pending ones, which is what makes that bound hold.
  *
  * <p>A <em>resumable</em> relay also keeps the DATA it sent until the peer acknowledges it (at most
- * {@link #REPLAY_CAP} bytes: a full replay buffer stops reading TCP like a full WebSocket does).
- * When its WebSocket drops without a close frame it keeps the TCP connection, stops reading it and
- * reports {@link RelayListener#tunnelLost}; its owner then either {@link #attach}es a new WebSocket
- * to the same loop, which resends what the peer has not received, or ends it with {@link
- * #closeTunnel}.
+ * {@link #REPLAY_CAP} bytes plus one frame, by the same window). When its WebSocket drops without a
+ * close frame it keeps the TCP connection, stops reading it and reports {@link
+ * RelayListener#tunnelLost}; its owner then either {@link #attach}es a new WebSocket to the same
+ * loop, which resends what the peer has not received, or ends it with {@link #closeTunnel}.
  */
 public final class Relay {
   private static final Logger log = LoggerFactory.getLogger(Relay.class);
@@ -42,11 +44,25 @@ public final class Relay {
       new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
   /**
-   * Most unacknowledged DATA bytes a resumable relay keeps (plus at most one DATA frame read while
-   * it filled). Well above {@link Protocol#ACK_INTERVAL_BYTES} plus what is in flight between two
-   * ACKs (water marks and socket buffers), so that it only binds when the peer stalls.
+   * Most unacknowledged DATA bytes a relay sends, and so a resumable one keeps (plus at most one
+   * DATA frame read while it filled): the protocol's flow-control window. Well above {@link
+   * Protocol#ACK_INTERVAL_BYTES} plus what is in flight between two ACKs (water marks and socket
+   * buffers), so that it only binds when the peer stalls.
    */
-  public static final int REPLAY_CAP = 4 * 1024 * 1024;
+  public static final int REPLAY_CAP = Protocol.FLOW_WINDOW_BYTES;
+
+  /**
+   * Most DATA bytes a peer may have sent beyond this side's last acknowledgement: the window plus
+   * the one frame a sender may read once it was just below it.
+   */
+  static final long RECEIVE_LIMIT = (long) Protocol.FLOW_WINDOW_BYTES + Protocol.MAX_DATA_PAYLOAD;
+
+  /**
+   * Pending payloads smaller than this are copied into shared buffers rather than kept as slices of
+   * what was read: a peer's window of tiny frames would otherwise cost an object (and a pinned read
+   * buffer) per few bytes. Larger ones are kept as they are, without a copy.
+   */
+  private static final int GATHER_BELOW = 4096;
 
   /** How long a close frame waits for the peer's answer before the connection is cut. */
   static final long CLOSE_TIMEOUT_MS = 2000;
@@ -72,9 +88,34 @@ public final class Relay {
   private volatile int resumes;
   boolean detached;
 
+  /**
+   * DATA received while the TCP side could not take it, oldest first: retained slices of what was
+   * read, or copies of small payloads gathered in {@link #gathering}.
+   */
+  private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
+
+  /** The last buffer of {@link #pending} when it is this relay's own copy that can take more. */
+  private ByteBuf gathering;
+
+  private long pendingBytes;
+  private volatile long pendingPeak;
+
+  /** An EOF arrived behind {@link #pending}: the TCP output is shut once that is written. */
+  private boolean eofPending;
+
+  private boolean draining;
+
+  /** DATA bytes handed to the TCP channel since the last report to the listener. */
+  private int handedBatch;
+
   long sentBytes;
   long receivedBytes;
+  long handedBytes;
   long nextAckAt = Protocol.ACK_INTERVAL_BYTES;
+
+  /** The highest count this side acknowledged (ACK frames, a resume's count). */
+  long ackedBytes;
+
   long peerAcked;
   boolean tcpInputDone;
   boolean eofSent;
@@ -124,6 +165,7 @@ public final class Relay {
     tcp.config().setRecvByteBufAllocator(tcpRecvAllocator());
     install(ws);
     tcp.pipeline().addLast("relay", new TcpRelayHandler(this));
+    tcp.closeFuture().addListener(f -> releasePending());
     if (resumable) {
       tcp.closeFuture().addListener(f -> releaseReplay());
     }
@@ -174,6 +216,19 @@ public final class Relay {
     return replayPeak;
   }
 
+  /** Received DATA bytes waiting for the TCP side to take them. */
+  public long pendingBytes() {
+    return pendingBytes;
+  }
+
+  /**
+   * The most received DATA bytes that ever waited for the TCP side; never above the window plus one
+   * DATA frame ({@link #RECEIVE_LIMIT}), whatever the peer does. Any thread.
+   */
+  public long pendingPeak() {
+    return pendingPeak;
+  }
+
   /**
    * Whether a peer that received {@code peerReceived} bytes can continue from here: everything
    * after its count must still be in the replay buffer.
@@ -203,6 +258,8 @@ public final class Relay {
     // The old connection may still look alive (the peer noticed the drop first): it is dead to us.
     old.close();
     install(webSocket);
+    // The peer resends from the count this side gave it (pending DATA was dropped at the loss).
+    ackedBytes = Math.max(ackedBytes, receivedBytes);
     onAck(peerReceived);
     for (ByteBuf b : replay) {
       webSocket.write(new DataFrame(b.retainedDuplicate(), true), webSocket.voidPromise());
@@ -233,17 +290,27 @@ public final class Relay {
     assert tcp.eventLoop().inEventLoop();
     if (resumable && !detached && !terminating) {
       detached = true;
+      dropPending();
       ws.close();
     }
   }
 
-  /** Whether to read more from TCP: the input is open, the tunnel can take it, replay has room. */
+  /**
+   * Whether to read more from TCP: the input is open, the tunnel can take it, and the peer has
+   * acknowledged all but less than the window (a resumable relay's replay buffer has room).
+   *
+   * <p>With auto-read off, NIO reads once per {@code read()}, at most one frame ({@link
+   * #tcpRecvAllocator}), so the window is overshot by less than a frame. Native epoll (opt-in, see
+   * {@code Transport}) keeps reading once it saw the peer's FIN (its allocator handle ignores
+   * auto-read after RDHUP), which could overshoot it by what the socket buffer holds; not seen in a
+   * test yet, so holding such reads back is left for when epoll becomes the default.
+   */
   boolean canReadTcp() {
     return !tcpInputDone
         && !terminating
         && !detached
         && ws.isWritable()
-        && (!resumable || sentBytes - replayStart < REPLAY_CAP);
+        && sentBytes - peerAcked < REPLAY_CAP;
   }
 
   /** Sends {@code payload} as DATA; a resumable relay keeps it until acknowledged. */
@@ -261,13 +328,13 @@ public final class Relay {
     ws.write(new DataFrame(payload.retainedDuplicate(), true), ws.voidPromise());
   }
 
-  /** The peer received {@code total} bytes: forget them, and read again if replay had filled. */
+  /**
+   * The peer handed {@code total} bytes to its TCP peer: forget them, and read again if the window
+   * had filled.
+   */
   void onAck(long total) {
+    boolean wasFull = sentBytes - peerAcked >= REPLAY_CAP;
     peerAcked = Math.max(peerAcked, total);
-    if (!resumable) {
-      return;
-    }
-    boolean wasFull = sentBytes - replayStart >= REPLAY_CAP;
     while (!replay.isEmpty() && replayStart < peerAcked) {
       ByteBuf first = replay.peekFirst();
       int drop = (int) Math.min(first.readableBytes(), peerAcked - replayStart);
@@ -280,6 +347,137 @@ public final class Relay {
     if (wasFull && canReadTcp()) {
       tcp.read();
     }
+  }
+
+  // ---- receiving: DATA to the TCP side, in order, never more than the peer's window ----
+
+  /** A DATA payload from the tunnel; this relay now owns it. */
+  void onData(ByteBuf payload) {
+    if (eofReceived) {
+      payload.release();
+      onProtocolError("DATA after EOF");
+      return;
+    }
+    int n = payload.readableBytes();
+    if (receivedBytes + n - ackedBytes >= RECEIVE_LIMIT) {
+      payload.release();
+      onProtocolError(
+          "DATA beyond the flow-control window: more than "
+              + (Protocol.FLOW_WINDOW_BYTES >> 20)
+              + " MiB sent unacknowledged");
+      return;
+    }
+    receivedBytes += n;
+    if (pending.isEmpty() && tcp.isWritable()) {
+      hand(payload);
+    } else {
+      enqueue(payload);
+    }
+  }
+
+  /** Writes {@code payload} to TCP; the ACK for it goes out once the write is done. */
+  private void hand(ByteBuf payload) {
+    int n = payload.readableBytes();
+    handedBytes += n;
+    handedBatch += n;
+    if (handedBytes >= nextAckAt) {
+      long ack = handedBytes;
+      nextAckAt = ack + Protocol.ACK_INTERVAL_BYTES;
+      // Writes complete in order: once this one is written, everything up to ack is.
+      tcp.write(payload)
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    if (f.isSuccess()) {
+                      sendAck(ack);
+                    }
+                  });
+    } else {
+      tcp.write(payload, tcp.voidPromise());
+    }
+  }
+
+  private void enqueue(ByteBuf payload) {
+    int n = payload.readableBytes();
+    pendingBytes += n;
+    if (pendingBytes > pendingPeak) {
+      pendingPeak = pendingBytes;
+    }
+    if (n >= GATHER_BELOW) {
+      pending.addLast(payload);
+      gathering = null;
+      return;
+    }
+    if (gathering == null || gathering.writableBytes() < n) {
+      gathering = tcp.alloc().directBuffer(Protocol.MAX_DATA_PAYLOAD, Protocol.MAX_DATA_PAYLOAD);
+      pending.addLast(gathering);
+    }
+    gathering.writeBytes(payload);
+    payload.release();
+  }
+
+  /** Hands pending DATA to TCP while it takes more; applies a pending EOF once all is handed. */
+  void drainPending() {
+    if (draining) {
+      return; // a flush below made TCP writable again: the loop sees it
+    }
+    draining = true;
+    try {
+      do {
+        while (!pending.isEmpty() && tcp.isWritable()) {
+          handFirstPending();
+        }
+        if (pending.isEmpty() && eofPending) {
+          eofPending = false;
+          shutTcpOutput();
+        }
+        flushTcp();
+      } while (!pending.isEmpty() && tcp.isWritable());
+    } finally {
+      draining = false;
+    }
+  }
+
+  private void handFirstPending() {
+    ByteBuf b = pending.pollFirst();
+    if (b == gathering) {
+      gathering = null;
+    }
+    pendingBytes -= b.readableBytes();
+    hand(b);
+  }
+
+  /** Flushes what was handed to TCP and tells the listener how much. */
+  void flushTcp() {
+    if (handedBatch > 0) {
+      int n = handedBatch;
+      handedBatch = 0;
+      tcp.flush();
+      listener.bytesFromTunnel(n);
+    }
+  }
+
+  /**
+   * The WebSocket is lost and a resume will follow: what waits for TCP is dropped and counted as
+   * never received, so the count this side reports makes the peer resend it (it still holds it:
+   * none of it was acknowledged). Memory stays bounded by one window across any number of resumes.
+   */
+  private void dropPending() {
+    receivedBytes -= pendingBytes;
+    releasePending();
+    if (eofPending) {
+      eofPending = false;
+      eofReceived = false;
+    }
+  }
+
+  private void releasePending() {
+    ByteBuf b;
+    while ((b = pending.pollFirst()) != null) {
+      b.release();
+    }
+    gathering = null;
+    pendingBytes = 0;
   }
 
   private void releaseReplay() {
@@ -351,9 +549,13 @@ public final class Relay {
     ws.closeFuture().addListener(f -> cut.cancel(false));
   }
 
-  /** Closes the TCP connection after flushing what is queued for it. */
+  /** Closes the TCP connection after flushing what is queued for it, pending DATA included. */
   public void closeTcp() {
     if (tcp.isActive()) {
+      while (!pending.isEmpty()) {
+        handFirstPending();
+      }
+      flushTcp();
       tcp.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
   }
@@ -399,6 +601,14 @@ public final class Relay {
       return;
     }
     eofReceived = true;
+    if (pending.isEmpty()) {
+      shutTcpOutput();
+    } else {
+      eofPending = true;
+    }
+  }
+
+  private void shutTcpOutput() {
     // The empty write completes after everything queued before it, then the half-close follows.
     tcp.writeAndFlush(Unpooled.EMPTY_BUFFER)
         .addListener(
@@ -412,16 +622,16 @@ public final class Relay {
                       s -> {
                         if (s.isSuccess()) {
                           tcpOutputShut = true;
-                          sendAck(receivedBytes);
+                          sendAck(handedBytes);
                           checkFinished();
                         }
                       });
             });
-    ws.read();
   }
 
   void sendAck(long total) {
     if (!closeFrameSent && ws.isActive()) {
+      ackedBytes = Math.max(ackedBytes, total);
       ws.writeAndFlush(
           new BinaryWebSocketFrame(FrameCodec.ack(ws.alloc(), total)), ws.voidPromise());
     }
@@ -472,6 +682,7 @@ public final class Relay {
     }
     if (resumable && !terminating && !closeFrameReceived && !closeFrameSent) {
       detached = true;
+      dropPending();
       listener.tunnelLost();
       return;
     }

@@ -60,8 +60,8 @@ final class TcpRelayHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (ctx.channel().isWritable() && !relay.terminating && !relay.detached) {
-      // The TCP peer drained what the tunnel gave it: take the next WebSocket message.
-      relay.ws.read();
+      // The TCP peer drained what the tunnel gave it: hand it what waited meanwhile.
+      relay.drainPending();
     }
     ctx.fireChannelWritabilityChanged();
   }

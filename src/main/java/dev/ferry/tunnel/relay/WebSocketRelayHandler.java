@@ -2,7 +2,6 @@ package dev.ferry.tunnel.relay;
 
 import dev.ferry.tunnel.Frame;
 import dev.ferry.tunnel.FrameCodec;
-import dev.ferry.tunnel.Protocol;
 import dev.ferry.tunnel.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
@@ -21,15 +20,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * WebSocket side of a relay: decodes ferry.v1 frames; DATA goes to the TCP peer, EOF half-closes
- * it, pings are answered while the socket takes writes, anything else binary-only ferry.v1 forbids
- * ends the tunnel with 4400.
+ * WebSocket side of a relay: decodes ferry.v1 frames; DATA goes to the TCP peer (or waits in the
+ * relay while TCP cannot take it), EOF half-closes it after that, control frames take effect at
+ * once, pings are answered while the socket takes writes, anything else binary-only ferry.v1
+ * forbids ends the tunnel with 4400. Reads go on while TCP is blocked: the peer's flow-control
+ * window bounds what waits.
  */
 final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(WebSocketRelayHandler.class);
 
   private final Relay relay;
-  private int batch;
 
   WebSocketRelayHandler(Relay relay) {
     this.relay = relay;
@@ -38,8 +38,8 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
-      if (ctx.channel() != relay.ws) {
-        return; // a WebSocket the relay has left (resumed elsewhere)
+      if (ctx.channel() != relay.ws || relay.detached) {
+        return; // a WebSocket the relay has left (lost, or resumed elsewhere)
       }
       if (msg instanceof BinaryWebSocketFrame bin && bin.isFinalFragment()) {
         onMessage(bin.content());
@@ -80,32 +80,7 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (frame instanceof Frame.Data data) {
-      ByteBuf payload = data.payload();
-      if (relay.eofReceived) {
-        payload.release();
-        relay.onProtocolError("DATA after EOF");
-        return;
-      }
-      int n = payload.readableBytes();
-      relay.receivedBytes += n;
-      batch += n;
-      if (relay.receivedBytes >= relay.nextAckAt) {
-        long ack = relay.receivedBytes;
-        relay.nextAckAt = ack + Protocol.ACK_INTERVAL_BYTES;
-        // Writes complete in order: once this one is written, everything up to ack is.
-        relay
-            .tcp
-            .write(payload)
-            .addListener(
-                (ChannelFutureListener)
-                    f -> {
-                      if (f.isSuccess()) {
-                        relay.sendAck(ack);
-                      }
-                    });
-      } else {
-        relay.tcp.write(payload, relay.tcp.voidPromise());
-      }
+      relay.onData(data.payload());
     } else if (frame instanceof Frame.Eof eof) {
       relay.onEofFrame(eof.totalBytes());
     } else if (frame instanceof Frame.Ack ack) {
@@ -122,13 +97,9 @@ final class WebSocketRelayHandler extends ChannelInboundHandlerAdapter {
     if (ctx.channel() != relay.ws) {
       return;
     }
-    if (batch > 0) {
-      int n = batch;
-      batch = 0;
-      relay.tcp.flush();
-      relay.listener.bytesFromTunnel(n);
-    }
-    if (!relay.terminating && (relay.eofReceived || relay.tcp.isWritable())) {
+    relay.flushTcp();
+    if (!relay.terminating && !relay.detached) {
+      // Also while TCP is blocked: control frames must not wait behind DATA (PROTOCOL.md §4).
       ctx.read();
     }
     ctx.fireChannelReadComplete();
