@@ -19,9 +19,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -242,7 +248,73 @@ class SupersedeWaitingSessionTest {
       assertThat(target.acceptedCount())
           .as("one upstream connection per admitted tunnel, none for refusals")
           .isEqualTo(2);
-      assertThat(gw.server().activeSessions()).isZero();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(gw.server().activeSessions()).isZero());
+    }
+  }
+
+  @Test
+  @Timeout(120)
+  @DisplayName("eight restarts at once against one waiting session: exactly one is admitted")
+  void parallelRestartsTakeOneSlot() throws Exception {
+    try (CountingTcpTarget target = CountingTcpTarget.start()) {
+      GatewayFixture.Running gw = gateway(target, limits(0, 1));
+      Client crashed = Client.open(gw.port(), fx.token(ALICE));
+      assertThat(crashed.status()).isEqualTo(101);
+      crashed.echo("x");
+      crashed.crash();
+      awaitWaiting(gw, 1);
+
+      int n = 8;
+      List<String> tokens = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        tokens.add(fx.token(ALICE));
+      }
+      ExecutorService pool = Executors.newFixedThreadPool(n);
+      List<Client> clients = new ArrayList<>();
+      try {
+        CyclicBarrier start = new CyclicBarrier(n);
+        List<Future<Client>> opens = new ArrayList<>();
+        for (String token : tokens) {
+          opens.add(
+              pool.submit(
+                  () -> {
+                    start.await(30, TimeUnit.SECONDS);
+                    return Client.open(gw.port(), token);
+                  }));
+        }
+        for (Future<Client> f : opens) {
+          clients.add(f.get(60, TimeUnit.SECONDS));
+        }
+        List<Integer> statuses = clients.stream().map(Client::status).toList();
+        assertThat(statuses).as("%s", statuses).containsOnly(101, 429);
+        assertThat(statuses.stream().filter(st -> st == 101)).hasSize(1);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(() -> assertThat(endReasons(gw)).containsExactly("superseded"));
+        // The end record is written just before the session leaves the gateway's table.
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(() -> assertThat(gw.server().activeSessions()).isEqualTo(1));
+        assertThat(target.acceptedCount()).isEqualTo(2);
+        for (Client c : clients) {
+          if (c.status() == 101) {
+            c.echo("the one admitted works");
+            c.closeNormally();
+          }
+        }
+      } finally {
+        for (Client c : clients) {
+          c.close();
+        }
+        pool.shutdownNow();
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(gw.audit("session.end")).hasSize(2));
+      assertThat(gw.audit("session.start")).hasSize(2);
+      assertThat(gw.audit("session.denied")).hasSize(n - 1);
     }
   }
 
