@@ -40,7 +40,19 @@ public enum TunnelError {
    */
   SESSION_ENDED(410, 0, "session-ended", 5, "the session has ended"),
   /** The WebSocket under a tunnel dropped and could not be resumed within the resume window. */
-  RESUME_TIMEOUT(0, 0, "resume-timeout", 5, "the tunnel could not be resumed in time");
+  RESUME_TIMEOUT(0, 0, "resume-timeout", 5, "the tunnel could not be resumed in time"),
+  /**
+   * A session waiting for a resume gave its slot to a new tunnel of the same user that a session
+   * cap would otherwise have refused (the user's client crashed and started again). Only an end
+   * reason: the session had no WebSocket to send a close code on; its owner learns it from a
+   * resume's {@link #SESSION_ENDED}.
+   */
+  SUPERSEDED(
+      0,
+      0,
+      "superseded",
+      5,
+      "replaced by a new tunnel of the same user while waiting for a resume");
 
   private final int httpStatus;
   private final int closeCode;

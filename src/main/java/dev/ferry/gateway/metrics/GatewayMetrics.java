@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * The gateway's meters (DESIGN §4). Proxy labels are only ever configured proxy names (or "-"), so
@@ -26,6 +27,7 @@ public final class GatewayMetrics {
   private final Map<String, PerProxy> proxies = new ConcurrentHashMap<>();
   private final Timer setup;
   private final AtomicLong lastReloadMillis = new AtomicLong(System.currentTimeMillis());
+  private volatile ToIntFunction<String> waiting = proxy -> 0;
 
   public GatewayMetrics(MeterRegistry registry, List<ProxyConfig> configured) {
     this.registry = registry;
@@ -74,6 +76,14 @@ public final class GatewayMetrics {
     reloads(result).increment();
   }
 
+  /**
+   * Where {@code ferry_sessions_waiting{proxy}} reads how many sessions of a proxy hold a slot
+   * without a WebSocket, waiting for a resume (the session limiter knows).
+   */
+  public void waitingFrom(ToIntFunction<String> source) {
+    this.waiting = source;
+  }
+
   public MeterRegistry registry() {
     return registry;
   }
@@ -101,8 +111,8 @@ public final class GatewayMetrics {
   }
 
   /**
-   * A resume attempt or a session waiting for one ended: {@code ok}, {@code refused} or {@code
-   * timeout}.
+   * A resume attempt or a session waiting for one ended: {@code ok}, {@code refused}, {@code
+   * timeout} or {@code superseded} (its slot went to a new tunnel of the same user).
    */
   public void resume(String proxyOrNull, String result) {
     Counter.builder("ferry.session.resumes")
@@ -147,6 +157,10 @@ public final class GatewayMetrics {
     PerProxy(String name) {
       Gauge.builder("ferry.sessions.active", active, AtomicInteger::get)
           .description("tunnels open now")
+          .tag("proxy", name)
+          .register(registry);
+      Gauge.builder("ferry.sessions.waiting", () -> waiting.applyAsInt(name))
+          .description("tunnels whose WebSocket dropped, waiting for a resume (counted in caps)")
           .tag("proxy", name)
           .register(registry);
       Function<String, Counter> bytes =

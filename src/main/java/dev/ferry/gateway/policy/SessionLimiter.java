@@ -1,33 +1,133 @@
 package dev.ferry.gateway.policy;
 
 import dev.ferry.gateway.config.ProxyConfig;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Concurrent-session caps per proxy and per user of a proxy. Both counts are taken together under
  * one lock per proxy, so parallel opens can never overshoot either cap, and a {@link Permit} gives
  * its slot back exactly once however often it is released.
+ *
+ * <p>A session whose WebSocket dropped keeps its slot while it waits for a resume. So that a user
+ * whose client crashed is not locked out by their own abandoned sessions for the resume window, a
+ * new tunnel that a cap would refuse takes the slots of as many of the <em>same</em> owner's
+ * (issuer, subject, user) waiting sessions as it needs, longest-waiting first; those sessions are
+ * told through {@link Permit#onSuperseded} and end. Live sessions and other users' sessions are
+ * never taken. Whether a session waits is decided under the same lock as the counts: a resume that
+ * {@link Permit#attaching attaches} first keeps its session, one that comes after the slot was
+ * taken is refused.
  */
 public final class SessionLimiter {
+
+  /** Who holds a slot: the session's owner, as a resume must prove to be. */
+  public record Owner(String issuer, String subject, String user) {
+    public Owner {
+      Objects.requireNonNull(user, "user");
+    }
+  }
 
   /** The answer of {@link #tryAcquire}: a permit or a refusal. */
   public sealed interface Decision permits Permit, Refusal {}
 
-  /** A taken slot; release it when the session ends or its setup fails. Idempotent. */
-  public static final class Permit implements Decision {
-    private final Runnable release;
-    private final AtomicBoolean released = new AtomicBoolean();
+  private enum State {
+    /** Counted; its session is being set up or has a WebSocket. */
+    LIVE,
+    /** Counted; its session lost its WebSocket and waits for a resume: may be superseded. */
+    WAITING,
+    /** Counted; its session is ending for its own reason. */
+    ENDING,
+    /** Not counted: its slot went to a newer tunnel of the same owner. */
+    SUPERSEDED,
+    /** Not counted: given back. */
+    RELEASED
+  }
 
-    Permit(Runnable release) {
-      this.release = release;
+  /**
+   * A taken slot; release it when the session ends or its setup fails. Idempotent. Its session
+   * reports when it {@link #waiting waits} for a resume and when it {@link #attaching resumes}.
+   */
+  public static final class Permit implements Decision {
+    private final Counts counts;
+    private final Owner owner;
+    // Guarded by counts.
+    private State state = State.LIVE;
+    private volatile Runnable onSuperseded = () -> {};
+
+    Permit(Counts counts, Owner owner) {
+      this.counts = counts;
+      this.owner = owner;
+    }
+
+    /**
+     * What to do when a newer tunnel of the same owner took this slot while the session waited for
+     * a resume (called once, on the thread of that tunnel's handshake, outside the lock).
+     */
+    public void onSuperseded(Runnable action) {
+      this.onSuperseded = action;
+    }
+
+    /** The session lost its WebSocket and waits for a resume; from now on it may be superseded. */
+    public void waiting() {
+      synchronized (counts) {
+        if (state == State.LIVE) {
+          state = State.WAITING;
+          counts.waiting.add(this);
+        }
+      }
+    }
+
+    /**
+     * A resume is taking the session up again (or a failed one gave up: call {@link #waiting}).
+     *
+     * @return false when the slot was already given to a newer tunnel: the session is over
+     */
+    public boolean attaching() {
+      synchronized (counts) {
+        if (state == State.WAITING) {
+          state = State.LIVE;
+          counts.waiting.remove(this);
+        }
+        return state != State.SUPERSEDED;
+      }
+    }
+
+    /**
+     * The session decided to end for its own reason; it can no longer be superseded.
+     *
+     * @return false when it already was: that is then the reason it ends
+     */
+    public boolean ending() {
+      synchronized (counts) {
+        if (state == State.LIVE || state == State.WAITING) {
+          state = State.ENDING;
+          counts.waiting.remove(this);
+        }
+        return state != State.SUPERSEDED;
+      }
+    }
+
+    /** Whether a newer tunnel of the same owner took this slot. */
+    public boolean superseded() {
+      synchronized (counts) {
+        return state == State.SUPERSEDED;
+      }
     }
 
     public void release() {
-      if (released.compareAndSet(false, true)) {
-        release.run();
+      synchronized (counts) {
+        if (state == State.SUPERSEDED || state == State.RELEASED) {
+          return;
+        }
+        counts.giveBack(this);
+        state = State.RELEASED;
       }
     }
   }
@@ -37,43 +137,59 @@ public final class SessionLimiter {
 
   private final Map<String, Counts> counts = new ConcurrentHashMap<>();
 
+  /** Takes a slot for {@code user} on {@code proxy}, superseding nobody (no owner is known). */
+  public Decision tryAcquire(ProxyConfig proxy, String user) {
+    return tryAcquire(proxy, new Owner(null, null, user));
+  }
+
   /**
-   * Takes a slot for {@code user} on {@code proxy}.
+   * Takes a slot for {@code owner} on {@code proxy}. When a cap is reached, the owner's own
+   * sessions waiting for a resume give up their slots if there are enough of them (fewest needed,
+   * longest waiting first); their {@link Permit#onSuperseded} actions run before this returns.
    *
    * @return the permit, or a refusal naming the cap that is reached
    */
-  public Decision tryAcquire(ProxyConfig proxy, String user) {
+  public Decision tryAcquire(ProxyConfig proxy, Owner owner) {
     Counts c = counts.computeIfAbsent(proxy.name(), k -> new Counts());
     int max = proxy.limits().maxSessions();
     int maxPerUser = proxy.limits().maxSessionsPerUser();
+    List<Permit> superseded = new ArrayList<>();
+    Permit permit;
     synchronized (c) {
-      if (max > 0 && c.total >= max) {
-        return new Refusal(
-            "limit reached: proxy "
-                + proxy.name()
-                + " allows at most "
-                + max
-                + " concurrent sessions");
+      int overTotal = max > 0 ? c.total - max + 1 : 0;
+      int overUser = maxPerUser > 0 ? c.perUser.getOrDefault(owner.user(), 0) - maxPerUser + 1 : 0;
+      int needed = Math.max(0, Math.max(overTotal, overUser));
+      if (needed > 0) {
+        List<Permit> own = owner.issuer() == null ? List.of() : c.waitingOf(owner, needed);
+        if (own.size() < needed) {
+          return overTotal > own.size()
+              ? new Refusal(
+                  "limit reached: proxy "
+                      + proxy.name()
+                      + " allows at most "
+                      + max
+                      + " concurrent sessions")
+              : new Refusal(
+                  "limit reached: proxy "
+                      + proxy.name()
+                      + " allows at most "
+                      + maxPerUser
+                      + " sessions per user");
+        }
+        for (Permit p : own) {
+          c.giveBack(p);
+          p.state = State.SUPERSEDED;
+          superseded.add(p);
+        }
       }
-      int mine = c.perUser.getOrDefault(user, 0);
-      if (maxPerUser > 0 && mine >= maxPerUser) {
-        return new Refusal(
-            "limit reached: proxy "
-                + proxy.name()
-                + " allows at most "
-                + maxPerUser
-                + " sessions per user");
-      }
+      permit = new Permit(c, owner);
       c.total++;
-      c.perUser.put(user, mine + 1);
+      c.perUser.merge(owner.user(), 1, Integer::sum);
     }
-    return new Permit(
-        () -> {
-          synchronized (c) {
-            c.total--;
-            c.perUser.computeIfPresent(user, (u, n) -> n <= 1 ? null : n - 1);
-          }
-        });
+    for (Permit p : superseded) {
+      p.onSuperseded.run();
+    }
+    return permit;
   }
 
   /** Sessions currently counted against {@code proxy}. */
@@ -87,8 +203,41 @@ public final class SessionLimiter {
     }
   }
 
+  /** Sessions of {@code proxy} that hold a slot while they wait for a resume. */
+  public int waiting(String proxy) {
+    Counts c = counts.get(proxy);
+    if (c == null) {
+      return 0;
+    }
+    synchronized (c) {
+      return c.waiting.size();
+    }
+  }
+
   private static final class Counts {
     int total;
     final Map<String, Integer> perUser = new HashMap<>();
+
+    /** Permits in state WAITING, in the order they started waiting. */
+    final Set<Permit> waiting = new LinkedHashSet<>();
+
+    /** Up to {@code n} of {@code owner}'s waiting permits, longest waiting first. */
+    List<Permit> waitingOf(Owner owner, int n) {
+      List<Permit> out = new ArrayList<>(n);
+      for (Iterator<Permit> it = waiting.iterator(); it.hasNext() && out.size() < n; ) {
+        Permit p = it.next();
+        if (p.owner.equals(owner)) {
+          out.add(p);
+        }
+      }
+      return out;
+    }
+
+    /** Uncounts a permit that is still counted. */
+    void giveBack(Permit p) {
+      total--;
+      perUser.computeIfPresent(p.owner.user(), (u, n) -> n <= 1 ? null : n - 1);
+      waiting.remove(p);
+    }
   }
 }

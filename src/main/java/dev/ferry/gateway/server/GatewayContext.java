@@ -47,6 +47,7 @@ public final class GatewayContext {
     this.verifier = verifier;
     this.registry = registry;
     this.metrics = new GatewayMetrics(registry, config.proxies());
+    metrics.waitingFrom(limiter::waiting);
     this.audit = audit;
     this.transport = transport;
   }

@@ -210,7 +210,13 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       resume(o, identity, resumeId);
       return;
     }
-    SessionLimiter.Decision decision = gw.limiter().tryAcquire(proxy, identity.user());
+    // At a cap, the caller's own sessions that wait for a resume give up their slots (a client
+    // that crashed and started again is not locked out by them); nobody else's, no live one.
+    SessionLimiter.Decision decision =
+        gw.limiter()
+            .tryAcquire(
+                proxy,
+                new SessionLimiter.Owner(identity.issuer(), identity.subject(), identity.user()));
     if (decision instanceof SessionLimiter.Refusal r) {
       o.refuse(TunnelError.LIMIT_REACHED, r.detail(), null);
       return;
@@ -487,6 +493,11 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       return;
     }
     long gatewayReceived = s.prepareResume(clientReceived);
+    if (gatewayReceived < 0 && s.ending() != null) {
+      // A new tunnel of the same owner took the session's slot just now.
+      refuseEnded(o, s.ending());
+      return;
+    }
     if (gatewayReceived < 0) {
       refuseResume(
           o, s.id(), "it cannot continue from byte " + clientReceived + " of the client's data");
@@ -509,6 +520,7 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
           if (!f.isSuccess()) {
             // The session keeps waiting (its resume window runs) for another attempt.
             log.debug("{}: resume upgrade failed: {}", client, f.cause());
+            s.resumeAbandoned();
             client.close();
             return;
           }

@@ -52,6 +52,12 @@ public final class TunnelSession implements RelayListener {
   /** End reason when the client did not resume a dropped WebSocket within the resume window. */
   public static final String RESUME_TIMEOUT = "resume-timeout";
 
+  /**
+   * End reason when a new tunnel of the same owner took the slot of this session while it waited
+   * for a resume ({@link SessionLimiter}).
+   */
+  public static final String SUPERSEDED = TunnelError.SUPERSEDED.tag();
+
   private final String id;
   private final String user;
   private final ProxyConfig proxy;
@@ -110,6 +116,7 @@ public final class TunnelSession implements RelayListener {
     this.token =
         new TokenBinding(
             this, identity, new TokenBinding.Checks(verifier, currentProxy), audit.clock());
+    permit.onSuperseded(this::supersede);
   }
 
   /** A random 128-bit id, base64url without padding. */
@@ -202,7 +209,40 @@ public final class TunnelSession implements RelayListener {
       relay.detach();
       tunnelLost();
     }
+    if (!permit.attaching()) {
+      // A new tunnel of the same owner took the slot first; ending() now tells why.
+      endSuperseded();
+      return -1;
+    }
     return relay.receivedBytes();
+  }
+
+  /**
+   * A resume that {@link #prepareResume} let through failed before its WebSocket was attached: the
+   * session waits again (its resume window still runs). On the session's loop.
+   */
+  public void resumeAbandoned() {
+    assert loop.inEventLoop();
+    if (!ended && relay.isDetached() && !relay.isTerminating()) {
+      permit.waiting();
+    }
+  }
+
+  /** A new tunnel of the same owner took this waiting session's slot (any thread). */
+  private void supersede() {
+    loop.execute(this::endSuperseded);
+  }
+
+  private void endSuperseded() {
+    if (ended || relay.isTerminating()) {
+      return;
+    }
+    setEnd(SUPERSEDED, SUPERSEDED, TunnelError.SUPERSEDED.message());
+    cancel(resumeTimer);
+    relay.closeTunnel(1001, "replaced by a new tunnel");
+    // As in expire: an upstream that stopped reading must not hold the session (and its end
+    // record) open.
+    loop.schedule(() -> relay.tcp().close(), UPSTREAM_CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -403,6 +443,7 @@ public final class TunnelSession implements RelayListener {
   @Override
   public void tunnelLost() {
     // The upstream stays connected (the relay stopped reading it) until a resume or the window.
+    permit.waiting();
     cancel(resumeTimer);
     resumeTimer =
         loop.schedule(
@@ -462,11 +503,21 @@ public final class TunnelSession implements RelayListener {
   }
 
   private void setEnd(String reason, String result, String detail) {
-    if (endReason == null) {
-      endReason = reason;
-      endResult = result;
-      endDetail = detail;
+    if (endReason != null) {
+      return;
     }
+    if (!permit.ending()) {
+      // The slot went to a new tunnel of the same owner before anything else ended the session.
+      reason = SUPERSEDED;
+      result = SUPERSEDED;
+      detail = TunnelError.SUPERSEDED.message();
+    }
+    if (reason.equals(SUPERSEDED)) {
+      metrics.resume(proxy.name(), SUPERSEDED);
+    }
+    endReason = reason;
+    endResult = result;
+    endDetail = detail;
   }
 
   /**

@@ -1,0 +1,148 @@
+package dev.ferry.client.forward;
+
+import static dev.ferry.testkit.GatewayFixture.ALICE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ferry.client.tunnel.GatewayEndpoint;
+import dev.ferry.client.tunnel.Tunnel;
+import dev.ferry.client.tunnel.TunnelConnector;
+import dev.ferry.gateway.config.AccessRule;
+import dev.ferry.gateway.config.Limits;
+import dev.ferry.testkit.CountingTcpTarget;
+import dev.ferry.testkit.CuttingProxy;
+import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.tunnel.TunnelError;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The real client's side of superseding: a forwarder whose WebSocket is held cut (a {@link
+ * CuttingProxy}) while the same user opens a new tunnel at the per-user cap. When its path comes
+ * back, its resume is told that the session was superseded, and it stops trying with that reason.
+ */
+class SupersededResumeTest {
+  @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
+
+  @BeforeAll
+  static void warmUp() throws Exception {
+    fx.warmProvider();
+  }
+
+  /** What the forwarder reports. */
+  static final class Reports implements ForwarderListener {
+    final List<String> closed = new CopyOnWriteArrayList<>();
+    final List<String> resumeFailed = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void connectionClosed(long bytesUp, long bytesDown, String reason) {
+      closed.add(reason);
+    }
+
+    @Override
+    public void connectionRefused(int localPort, TunnelError error, String detail) {
+      closed.add("refused " + error + " " + detail);
+    }
+
+    @Override
+    public void resumeFailed(int localPort, String detail) {
+      resumeFailed.add(detail);
+    }
+  }
+
+  @Test
+  @Timeout(180)
+  @DisplayName("the cut forwarder's resume learns its session was superseded and stops")
+  void cutForwarderLearnsItWasSuperseded() throws Exception {
+    try (CountingTcpTarget target = CountingTcpTarget.start()) {
+      Limits oneEach =
+          new Limits(
+                  0, 1, Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(5), false)
+              .withResumeWindow(Duration.ofMinutes(10));
+      GatewayFixture.Running gw =
+          fx.gateway()
+              .proxy("echo", target.address(), oneEach, new AccessRule(Set.of(ALICE), Set.of()))
+              .start();
+      CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
+      TunnelConnector viaCutter =
+          fx.closeAfter(
+              new TunnelConnector(
+                  GatewayEndpoint.parse("http://127.0.0.1:" + cutter.port()), null));
+      Reports reports = new Reports();
+      Forwarder forwarder =
+          fx.closeAfter(
+              new Forwarder(
+                  viaCutter, "echo", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, reports));
+      forwarder.start();
+      try (Socket app = new Socket()) {
+        app.connect(new InetSocketAddress("127.0.0.1", forwarder.port()), 5000);
+        app.setSoTimeout(120_000);
+        byte[] hello = "hello".getBytes(StandardCharsets.UTF_8);
+        OutputStream out = app.getOutputStream();
+        out.write(hello);
+        out.flush();
+        assertThat(app.getInputStream().readNBytes(hello.length)).isEqualTo(hello);
+        String oldId = gw.audit("session.start").get(0).path("sessionId").asText();
+
+        cutter.refuseNew(true);
+        assertThat(cutter.cut()).isEqualTo(1);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(
+                () ->
+                    assertThat(gw.metrics())
+                        .contains("ferry_sessions_waiting{proxy=\"echo\"} 1.0"));
+
+        // The same user, on another path, at the cap of one session: admitted.
+        Tunnel fresh = gw.open("echo", fx.token(ALICE));
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(() -> assertThat(gw.audit("session.end")).hasSize(1));
+        assertThat(gw.audit("session.end").get(0).path("sessionId").asText()).isEqualTo(oldId);
+        assertThat(gw.audit("session.end").get(0).path("reason").asText()).isEqualTo("superseded");
+
+        cutter.refuseNew(false);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(() -> assertThat(reports.resumeFailed).hasSize(1));
+        assertThat(reports.resumeFailed.get(0))
+            .isEqualTo(
+                "could not resume the tunnel to echo: the session ended: superseded"
+                    + " (replaced by a new tunnel of the same user while waiting for a resume)");
+        assertThat(app.getInputStream().read()).as("local connection closed").isEqualTo(-1);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(() -> assertThat(reports.closed).hasSize(1));
+        assertThat(reports.closed.get(0)).startsWith("session-ended: ").contains("superseded");
+        assertThat(forwarder.resumes()).isZero();
+        assertThat(gw.audit("session.denied"))
+            .singleElement()
+            .satisfies(
+                d ->
+                    assertThat(d.path("reason").asText())
+                        .isEqualTo(
+                            "session-ended: resume of "
+                                + oldId
+                                + " refused: the session ended: superseded (replaced by a new"
+                                + " tunnel of the same user while waiting for a resume)"));
+        fresh.close();
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(gw.audit("session.end")).hasSize(2));
+      assertThat(gw.audit("session.start")).hasSize(2);
+      assertThat(target.acceptedCount()).isEqualTo(2);
+    }
+  }
+}
