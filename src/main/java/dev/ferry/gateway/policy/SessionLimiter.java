@@ -137,11 +137,6 @@ public final class SessionLimiter {
 
   private final Map<String, Counts> counts = new ConcurrentHashMap<>();
 
-  /** Takes a slot for {@code user} on {@code proxy}, superseding nobody (no owner is known). */
-  public Decision tryAcquire(ProxyConfig proxy, String user) {
-    return tryAcquire(proxy, new Owner(null, null, user));
-  }
-
   /**
    * Takes a slot for {@code owner} on {@code proxy}. When a cap is reached, the owner's own
    * sessions waiting for a resume give up their slots if there are enough of them (fewest needed,
