@@ -113,7 +113,7 @@ final class StdioOutcome implements ForwarderListener {
 
   @Override
   public void connectionResumed(int localPort, Duration outage, int attempts) {
-    log.info("gateway connection resumed after {} ms ({} attempts)", outage.toMillis(), attempts);
+    log.info("gateway connection resumed after {} ms ({} attempt(s))", outage.toMillis(), attempts);
   }
 
   @Override
