@@ -1,6 +1,5 @@
 package dev.ferry.desktop.forwarders;
 
-import dev.ferry.client.forward.ConnectionSnapshot;
 import dev.ferry.client.forward.Forwarder;
 import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.forward.ForwarderStats;
@@ -13,7 +12,9 @@ import dev.ferry.desktop.openwith.OpenWithModel;
 import dev.ferry.tunnel.TunnelError;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import javafx.beans.property.IntegerProperty;
@@ -66,6 +67,10 @@ public final class ForwarderViewModel implements ForwarderListener {
   private final StringProperty expiry = new SimpleStringProperty("");
   private final StringProperty lastRefusal = new SimpleStringProperty("");
   private final StringProperty notice = new SimpleStringProperty("");
+  private final Set<Integer> resumingPorts = new HashSet<>();
+  private final IntegerProperty resuming = new SimpleIntegerProperty();
+  private final LongProperty resumes = new SimpleLongProperty();
+  private final StringProperty resumeText = new SimpleStringProperty("");
   private final StringProperty openWithStatus = new SimpleStringProperty("");
   private final StringProperty openWithProblem = new SimpleStringProperty("");
   private final ObservableList<RatePoint> rates = FXCollections.observableArrayList();
@@ -142,7 +147,12 @@ public final class ForwarderViewModel implements ForwarderListener {
                         Formats.age(Duration.between(c.since(), now)) + " ago",
                         Formats.bytes(c.bytesUp()),
                         Formats.bytes(c.bytesDown()),
-                        c.state() == ConnectionSnapshot.State.OPEN ? "open" : "opening…"))
+                        switch (c.state()) {
+                              case OPEN -> "open";
+                              case OPENING -> "opening…";
+                              case RESUMING -> "reconnecting…";
+                            }
+                            + (c.resumes() == 0 ? "" : " (resumed " + c.resumes() + "×)")))
             .toList();
     connections.setAll(rows);
   }
@@ -193,8 +203,48 @@ public final class ForwarderViewModel implements ForwarderListener {
   }
 
   @Override
+  public void connectionInterrupted(int localPort, String why) {
+    ui.execute(() -> resumeChanged(localPort, resumingPorts.add(localPort), false));
+  }
+
+  @Override
+  public void connectionResumed(int localPort, Duration outage, int attempts) {
+    ui.execute(() -> resumeChanged(localPort, false, true));
+  }
+
+  @Override
+  public void resumeFailed(int localPort, String detail) {
+    ui.execute(() -> resumeChanged(localPort, false, false));
+  }
+
+  /**
+   * On the UI thread: a connection of this forwarder started resuming ({@code started}), or no
+   * longer is (resumed, failed or closed), and the badge follows.
+   */
+  private void resumeChanged(int localPort, boolean started, boolean resumed) {
+    if (!started) {
+      resumingPorts.remove(localPort);
+    }
+    if (resumed) {
+      resumes.set(resumes.get() + 1);
+    }
+    resuming.set(resumingPorts.size());
+    resumeText.set(resumeText(resumingPorts.size(), resumes.get()));
+  }
+
+  /** "Reconnecting…" while any connection resumes, then "resumed 3×"; empty before any drop. */
+  static String resumeText(int resumingNow, long resumedSoFar) {
+    if (resumingNow > 0) {
+      return "Reconnecting…";
+    }
+    return resumedSoFar == 0 ? "" : "resumed " + resumedSoFar + "×";
+  }
+
+  @Override
   public void connectionClosed(
       int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
+    // A connection whose client left while it was resuming gets no other word.
+    ui.execute(() -> resumeChanged(localPort, false, false));
     sessions.accept(
         session(localPort, openedAt, bytesUp, bytesDown, Outcome.ofCloseReason(reason), reason));
   }
@@ -360,6 +410,21 @@ public final class ForwarderViewModel implements ForwarderListener {
 
   public StringProperty noticeProperty() {
     return notice;
+  }
+
+  /** How many of this forwarder's connections are held while their dropped tunnel resumes. */
+  public IntegerProperty resumingProperty() {
+    return resuming;
+  }
+
+  /** How many times a dropped tunnel of this forwarder was resumed. */
+  public LongProperty resumesProperty() {
+    return resumes;
+  }
+
+  /** The card's badge: "Reconnecting…", then "resumed 3×"; empty while no tunnel dropped. */
+  public StringProperty resumeTextProperty() {
+    return resumeText;
   }
 
   /** The last {@value #WINDOW} seconds, oldest first. */
