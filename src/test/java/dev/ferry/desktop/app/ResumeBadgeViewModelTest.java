@@ -10,6 +10,8 @@ import dev.ferry.desktop.forwarders.ForwarderViewModel.ConnectionRow;
 import dev.ferry.desktop.proxies.ProxyItem;
 import dev.ferry.desktop.settings.SettingsModel;
 import dev.ferry.desktop.settings.SettingsStore;
+import dev.ferry.desktop.tray.TrayMenu;
+import dev.ferry.desktop.tray.TrayViewModel;
 import dev.ferry.testkit.CuttingProxy;
 import dev.ferry.testkit.GatewayFixture;
 import java.io.IOException;
@@ -21,10 +23,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -49,6 +53,13 @@ class ResumeBadgeViewModelTest {
   private DesktopWorld world;
   private CuttingProxy cutter;
   private MainViewModel vm;
+  private final List<String> tooltips = new CopyOnWriteArrayList<>();
+
+  /** A cold in-process provider can answer the first discovery slower than a sign-in waits. */
+  @BeforeAll
+  static void warmUpProvider() throws Exception {
+    fx.warmProvider();
+  }
 
   @BeforeEach
   void start() throws Exception {
@@ -58,6 +69,17 @@ class ResumeBadgeViewModelTest {
     vm =
         new MainViewModel(
             new SettingsModel(store, store.load(), io), world.services(dir), browser, io, ui);
+    TrayViewModel.Port tray =
+        new TrayViewModel.Port() {
+          @Override
+          public void show(List<TrayMenu.Item> items, String tooltip) {
+            tooltips.add(tooltip);
+          }
+
+          @Override
+          public void notify(String title, String text, boolean warning) {}
+        };
+    run(() -> vm.tray().attach(tray, () -> {}, () -> {}));
   }
 
   @AfterEach
@@ -88,6 +110,15 @@ class ResumeBadgeViewModelTest {
     run(() -> vm.gateways().urlInputProperty().set("http://127.0.0.1:" + cutter.port()));
     run(vm.gateways()::add);
     await().atMost(WAIT).until(() -> onUi(() -> vm.gateways().gateways().size()) == 1);
+    // Adding a gateway first tries a silent sign-in; a browser sign-in asked meanwhile is a no-op.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                onUi(
+                    () ->
+                        vm.signIn().gatewayProperty().get() != null
+                            && !vm.signIn().busyProperty().get()));
     world.nextSignInIsAlice();
     run(vm.signIn()::signIn);
     await().atMost(WAIT).until(() -> onUi(() -> vm.signIn().signedInProperty().get()));
@@ -127,7 +158,7 @@ class ResumeBadgeViewModelTest {
   }
 
   @Test
-  @DisplayName("the card says Reconnecting… while the cut is held, then resumed 1×")
+  @DisplayName("card and tray say Reconnecting… while the cut is held, then resumed 1×")
   void reconnectingThenResumed() throws Exception {
     ForwarderViewModel f = connectEcho();
     assertThat(onUi(() -> f.resumeTextProperty().get())).isEmpty();
@@ -145,6 +176,7 @@ class ResumeBadgeViewModelTest {
       await().atMost(WAIT).until(() -> cutter.accepted() > accepted);
       assertThat(onUi(() -> f.resumingProperty().get())).isEqualTo(1);
       assertThat(onUi(() -> f.resumeTextProperty().get())).isEqualTo("Reconnecting…");
+      assertThat(tooltips).last().isEqualTo("Ferry: 1 forwarder running, 1 reconnecting");
       assertThat(rows(f))
           .singleElement()
           .extracting(ConnectionRow::state)
@@ -156,6 +188,7 @@ class ResumeBadgeViewModelTest {
           .until(() -> onUi(() -> f.resumeTextProperty().get()), "resumed 1×"::equals);
       assertThat(onUi(() -> f.resumingProperty().get())).isZero();
       assertThat(onUi(() -> f.resumesProperty().get())).isEqualTo(1);
+      assertThat(tooltips).last().isEqualTo("Ferry: 1 forwarder running");
       echo(s, "after the resume");
       assertThat(rows(f))
           .singleElement()
