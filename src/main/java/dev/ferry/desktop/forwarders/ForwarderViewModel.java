@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import javafx.beans.property.IntegerProperty;
@@ -68,6 +70,10 @@ public final class ForwarderViewModel implements ForwarderListener {
   private final StringProperty lastRefusal = new SimpleStringProperty("");
   private final StringProperty notice = new SimpleStringProperty("");
   private final Set<Integer> resumingPorts = new HashSet<>();
+
+  /** Resumes per live local connection (by client port), for its history record; any thread. */
+  private final Map<Integer, Integer> connectionResumes = new ConcurrentHashMap<>();
+
   private final IntegerProperty resuming = new SimpleIntegerProperty();
   private final LongProperty resumes = new SimpleLongProperty();
   private final StringProperty resumeText = new SimpleStringProperty("");
@@ -199,7 +205,7 @@ public final class ForwarderViewModel implements ForwarderListener {
   @Override
   public void connectionRefused(int localPort, Instant openedAt, TunnelError error, String detail) {
     connectionRefused(localPort, error, detail);
-    sessions.accept(session(localPort, openedAt, 0, 0, Outcome.REFUSED, reason(error, detail)));
+    sessions.accept(session(localPort, openedAt, 0, 0, Outcome.REFUSED, reason(error, detail), 0));
   }
 
   @Override
@@ -209,6 +215,7 @@ public final class ForwarderViewModel implements ForwarderListener {
 
   @Override
   public void connectionResumed(int localPort, Duration outage, int attempts) {
+    connectionResumes.merge(localPort, 1, Integer::sum);
     ui.execute(() -> resumeChanged(localPort, false, true));
   }
 
@@ -245,12 +252,26 @@ public final class ForwarderViewModel implements ForwarderListener {
       int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
     // A connection whose client left while it was resuming gets no other word.
     ui.execute(() -> resumeChanged(localPort, false, false));
+    Integer resumed = connectionResumes.remove(localPort);
     sessions.accept(
-        session(localPort, openedAt, bytesUp, bytesDown, Outcome.ofCloseReason(reason), reason));
+        session(
+            localPort,
+            openedAt,
+            bytesUp,
+            bytesDown,
+            Outcome.ofCloseReason(reason),
+            reason,
+            resumed == null ? 0 : resumed));
   }
 
   private SessionRecord session(
-      int clientPort, Instant start, long up, long down, Outcome outcome, String reason) {
+      int clientPort,
+      Instant start,
+      long up,
+      long down,
+      Outcome outcome,
+      String reason,
+      int resumes) {
     return new SessionRecord(
         0,
         gateway.url(),
@@ -263,7 +284,8 @@ public final class ForwarderViewModel implements ForwarderListener {
         up,
         down,
         outcome,
-        reason);
+        reason,
+        resumes);
   }
 
   /** Whether "Open with…" has a command for this kind. */

@@ -198,5 +198,16 @@ class ResumeBadgeViewModelTest {
     // The count stays on the card after the connection has gone.
     await().atMost(WAIT).until(() -> rows(f).isEmpty());
     assertThat(onUi(() -> f.resumeTextProperty().get())).isEqualTo("resumed 1×");
+    // The history keeps the session with its resume.
+    await()
+        .atMost(WAIT)
+        .until(() -> onUi(() -> List.copyOf(vm.history().all())), rows -> !rows.isEmpty());
+    assertThat(onUi(() -> List.copyOf(vm.history().all())))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.proxy()).isEqualTo("echo");
+              assertThat(r.resumes()).isEqualTo(1);
+            });
   }
 }
