@@ -210,31 +210,40 @@ public final class ForwarderViewModel implements ForwarderListener {
 
   @Override
   public void connectionInterrupted(int localPort, String why) {
-    ui.execute(() -> resumeChanged(localPort, resumingPorts.add(localPort), false));
+    ui.execute(
+        () -> {
+          resumingPorts.add(localPort);
+          showResumes();
+        });
   }
 
   @Override
   public void connectionResumed(int localPort, Duration outage, int attempts) {
     connectionResumes.merge(localPort, 1, Integer::sum);
-    ui.execute(() -> resumeChanged(localPort, false, true));
+    ui.execute(
+        () -> {
+          resumingPorts.remove(localPort);
+          resumes.set(resumes.get() + 1);
+          showResumes();
+        });
   }
 
   @Override
   public void resumeFailed(int localPort, String detail) {
-    ui.execute(() -> resumeChanged(localPort, false, false));
+    notResuming(localPort);
   }
 
-  /**
-   * On the UI thread: a connection of this forwarder started resuming ({@code started}), or no
-   * longer is (resumed, failed or closed), and the badge follows.
-   */
-  private void resumeChanged(int localPort, boolean started, boolean resumed) {
-    if (!started) {
-      resumingPorts.remove(localPort);
-    }
-    if (resumed) {
-      resumes.set(resumes.get() + 1);
-    }
+  private void notResuming(int localPort) {
+    ui.execute(
+        () -> {
+          if (resumingPorts.remove(localPort)) {
+            showResumes();
+          }
+        });
+  }
+
+  /** On the UI thread: the badge follows the connections resuming now and the resumes so far. */
+  private void showResumes() {
     resuming.set(resumingPorts.size());
     resumeText.set(resumeText(resumingPorts.size(), resumes.get()));
   }
@@ -251,7 +260,7 @@ public final class ForwarderViewModel implements ForwarderListener {
   public void connectionClosed(
       int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
     // A connection whose client left while it was resuming gets no other word.
-    ui.execute(() -> resumeChanged(localPort, false, false));
+    notResuming(localPort);
     Integer resumed = connectionResumes.remove(localPort);
     sessions.accept(
         session(
