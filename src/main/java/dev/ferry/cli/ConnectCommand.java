@@ -8,7 +8,9 @@ import dev.ferry.tunnel.TunnelError;
 import io.netty.channel.unix.Errors;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
@@ -135,6 +137,28 @@ final class ConnectCommand implements Callable<Integer> {
       }
 
       @Override
+      public void connectionInterrupted(int localPort, String why) {
+        synchronized (err) {
+          err.println(
+              "ferry: connection from 127.0.0.1:"
+                  + localPort
+                  + " interrupted: gateway connection lost ("
+                  + why
+                  + "); resuming");
+          err.flush();
+        }
+      }
+
+      @Override
+      public void connectionResumed(int localPort, Duration outage, int attempts) {
+        synchronized (err) {
+          err.println(
+              "ferry: connection from 127.0.0.1:" + localPort + " " + resumed(outage, attempts));
+          err.flush();
+        }
+      }
+
+      @Override
       public void resumeFailed(int localPort, String detail) {
         synchronized (err) {
           err.println("ferry: connection from 127.0.0.1:" + localPort + " closed: " + detail);
@@ -170,6 +194,16 @@ final class ConnectCommand implements Callable<Integer> {
         }
       }
     };
+  }
+
+  /** "resumed after 1.2s (3 attempts)". */
+  static String resumed(Duration outage, int attempts) {
+    return String.format(
+        Locale.ROOT,
+        "resumed after %.1fs (%d attempt%s)",
+        outage.toMillis() / 1000.0,
+        attempts,
+        attempts == 1 ? "" : "s");
   }
 
   private static String bindFailure(String host, int port, Exception e) {

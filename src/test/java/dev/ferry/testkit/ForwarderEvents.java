@@ -2,6 +2,7 @@ package dev.ferry.testkit;
 
 import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.tunnel.TunnelError;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -50,9 +51,37 @@ public final class ForwarderEvents implements ForwarderListener {
     resumeFailed.add(detail);
   }
 
+  /** A resume's progress, in the order reported: {@link Interrupted} then {@link Resumed}. */
+  public sealed interface ResumeEvent permits Interrupted, Resumed {}
+
+  /** {@link ForwarderListener#connectionInterrupted}. */
+  public record Interrupted(int localPort, String why) implements ResumeEvent {}
+
+  /** {@link ForwarderListener#connectionResumed}. */
+  public record Resumed(int localPort, Duration outage, int attempts) implements ResumeEvent {}
+
+  /** Interruptions and resumes, in order. */
+  public final List<ResumeEvent> resumeEvents = new CopyOnWriteArrayList<>();
+
+  @Override
+  public void connectionInterrupted(int localPort, String why) {
+    resumeEvents.add(new Interrupted(localPort, why));
+  }
+
+  @Override
+  public void connectionResumed(int localPort, Duration outage, int attempts) {
+    resumeEvents.add(new Resumed(localPort, outage, attempts));
+  }
+
   /** For failure messages: what ended and what was refused so far. */
   @Override
   public String toString() {
-    return "closed " + closed + ", refused " + refusedErrors + " " + refused;
+    return "closed "
+        + closed
+        + ", refused "
+        + refusedErrors
+        + " "
+        + refused
+        + (resumeEvents.isEmpty() ? "" : ", resume events " + resumeEvents);
   }
 }

@@ -206,7 +206,19 @@ public final class Forwarder implements AutoCloseable {
         bytesUp.get(),
         bytesDown.get(),
         limited.get(),
-        maxConnections);
+        maxConnections,
+        resumingConnections());
+  }
+
+  /** How many local connections are held right now while their dropped tunnel is resumed. */
+  public int resumingConnections() {
+    int n = 0;
+    for (Live l : live.values()) {
+      if (l.resuming) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** How many times a dropped WebSocket under one of this forwarder's connections was resumed. */
@@ -282,6 +294,8 @@ public final class Forwarder implements AutoCloseable {
     final AtomicLong down = new AtomicLong();
     volatile Tunnel tunnel;
     volatile Relay relay;
+    volatile boolean resuming;
+    final AtomicInteger resumes = new AtomicInteger();
 
     Live(int clientPort, Instant since) {
       this.clientPort = clientPort;
@@ -294,7 +308,10 @@ public final class Forwarder implements AutoCloseable {
           since,
           up.get(),
           down.get(),
-          tunnel == null ? ConnectionSnapshot.State.OPENING : ConnectionSnapshot.State.OPEN);
+          resuming
+              ? ConnectionSnapshot.State.RESUMING
+              : tunnel == null ? ConnectionSnapshot.State.OPENING : ConnectionSnapshot.State.OPEN,
+          resumes.get());
     }
   }
 
@@ -428,6 +445,7 @@ public final class Forwarder implements AutoCloseable {
       return;
     }
     ForwardedConnection conn = new ForwardedConnection(l, tunnel);
+    conn.drop = DropCause.watch(tunnel.channel());
     conn.relay = tunnel.startRelay(local, conn, true);
     conn.renewer =
         new TokenRenewer(
@@ -453,6 +471,7 @@ public final class Forwarder implements AutoCloseable {
     final Tunnel first;
     Relay relay;
     TokenRenewer renewer;
+    DropCause drop;
     long up;
     long down;
     String reason;
@@ -465,7 +484,11 @@ public final class Forwarder implements AutoCloseable {
 
     @Override
     public void tunnelLost() {
-      log.debug("tunnel to {} lost; resuming", proxy);
+      String why = drop == null ? "closed without a close frame" : drop.describe();
+      log.debug("tunnel to {} lost ({}); resuming", proxy, why);
+      long lostAt = System.nanoTime();
+      counters.resuming = true;
+      listener.connectionInterrupted(counters.clientPort, why);
       new TunnelResumer(
               connector,
               proxy,
@@ -476,16 +499,22 @@ public final class Forwarder implements AutoCloseable {
               Duration.ofMillis(first.session().resumeWindowMs()),
               new TunnelResumer.Outcome() {
                 @Override
-                public void resumed(Tunnel tunnel) {
+                public void resumed(Tunnel tunnel, int attempts) {
                   resumes.incrementAndGet();
                   counters.tunnel = tunnel;
+                  counters.resumes.incrementAndGet();
+                  counters.resuming = false;
+                  drop = DropCause.watch(tunnel.channel());
                   channels.add(tunnel.channel());
                   tunnel.channel().closeFuture().addListener(f -> maybeEnd());
+                  listener.connectionResumed(
+                      counters.clientPort, Duration.ofNanos(System.nanoTime() - lostAt), attempts);
                 }
 
                 @Override
                 public void failed(TunnelError error, String detail) {
                   reason(error.tag() + ": " + detail);
+                  counters.resuming = false;
                   listener.resumeFailed(counters.clientPort, detail);
                   relay.closeTunnel(1001, detail);
                 }

@@ -1,6 +1,7 @@
 package dev.ferry.client.forward;
 
 import dev.ferry.tunnel.TunnelError;
+import java.time.Duration;
 import java.time.Instant;
 
 /** What a {@link Forwarder} reports per local connection. Called on I/O threads: be quick. */
@@ -53,6 +54,25 @@ public interface ForwarderListener {
    * @param message e.g. "limit of 3 connections reached"
    */
   default void connectionLimited(int localPort, String message) {}
+
+  /**
+   * The WebSocket under a local connection dropped without a close frame; the local connection is
+   * held open while the tunnel is being resumed. Followed by {@link #connectionResumed} or {@link
+   * #resumeFailed} (or, if the local client goes away meanwhile, only by {@link
+   * #connectionClosed}).
+   *
+   * @param why what was seen, e.g. "Connection reset by peer"
+   */
+  default void connectionInterrupted(int localPort, String why) {}
+
+  /**
+   * The tunnel of a local connection was resumed after {@link #connectionInterrupted}; bytes flow
+   * again, none lost.
+   *
+   * @param outage from the drop being noticed to the resumed tunnel
+   * @param attempts reconnects it took, at least 1
+   */
+  default void connectionResumed(int localPort, Duration outage, int attempts) {}
 
   /**
    * The WebSocket under a local connection dropped and could not be resumed (refused, or not within

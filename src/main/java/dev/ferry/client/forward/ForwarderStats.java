@@ -7,6 +7,7 @@ package dev.ferry.client.forward;
  * @param limitedConnections local connections closed at once because {@code maxConnections} were
  *     already open
  * @param maxConnections the forwarder's limit of open local connections, 0 for none
+ * @param resumingConnections local connections whose WebSocket dropped and is being resumed now
  */
 public record ForwarderStats(
     int activeConnections,
@@ -15,4 +16,5 @@ public record ForwarderStats(
     long bytesUp,
     long bytesDown,
     long limitedConnections,
-    int maxConnections) {}
+    int maxConnections,
+    int resumingConnections) {}

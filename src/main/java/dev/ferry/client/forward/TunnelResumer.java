@@ -31,7 +31,10 @@ final class TunnelResumer {
 
   /** How a resume ended; called on the relay's loop. */
   interface Outcome {
-    void resumed(Tunnel tunnel);
+    /**
+     * @param attempts reconnects it took, at least 1
+     */
+    void resumed(Tunnel tunnel, int attempts);
 
     /**
      * @param error why, as a kind: the gateway's refusal, or {@link TunnelError#RESUME_TIMEOUT}
@@ -146,7 +149,7 @@ final class TunnelResumer {
       }
       done = true;
       log.debug("tunnel to {} resumed after {} attempt(s)", proxy, attempts);
-      outcome.resumed(tunnel);
+      outcome.resumed(tunnel, attempts);
       return;
     }
     Throwable c = unwrap(error);

@@ -66,7 +66,10 @@ public final class HistoryStore implements AutoCloseable {
                   + " outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'refused', 'error')),"
                   + " reason TEXT NOT NULL)",
               "CREATE INDEX session_started_at ON session (started_at)",
-              "CREATE INDEX session_ended_at ON session (ended_at)"));
+              "CREATE INDEX session_ended_at ON session (ended_at)"),
+          // Older versions keep reading and writing such a file: they ignore the column and their
+          // rows get the default.
+          List.of("ALTER TABLE session ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0"));
 
   /** The schema version this code writes. */
   public static final int SCHEMA_VERSION = MIGRATIONS.size();
@@ -416,8 +419,8 @@ public final class HistoryStore implements AutoCloseable {
     try (PreparedStatement ps =
         db.prepareStatement(
             "INSERT INTO session (gateway, gateway_name, proxy, local_port, client_port,"
-                + " started_at, ended_at, bytes_up, bytes_down, outcome, reason)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                + " started_at, ended_at, bytes_up, bytes_down, outcome, reason, resumes)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             Statement.RETURN_GENERATED_KEYS)) {
       ps.setString(1, s.gateway());
       ps.setString(2, s.gatewayName());
@@ -430,6 +433,7 @@ public final class HistoryStore implements AutoCloseable {
       ps.setLong(9, s.bytesDown());
       ps.setString(10, s.outcome().label());
       ps.setString(11, s.reason());
+      ps.setInt(12, s.resumes());
       ps.executeUpdate();
       long id;
       try (ResultSet keys = ps.getGeneratedKeys()) {
@@ -447,7 +451,8 @@ public final class HistoryStore implements AutoCloseable {
           s.bytesUp(),
           s.bytesDown(),
           s.outcome(),
-          s.reason());
+          s.reason(),
+          s.resumes());
     }
   }
 
@@ -456,7 +461,7 @@ public final class HistoryStore implements AutoCloseable {
     try (PreparedStatement ps =
         db.prepareStatement(
             "SELECT id, gateway, gateway_name, proxy, local_port, client_port, started_at,"
-                + " ended_at, bytes_up, bytes_down, outcome, reason FROM session"
+                + " ended_at, bytes_up, bytes_down, outcome, reason, resumes FROM session"
                 + " ORDER BY started_at DESC, id DESC LIMIT ?")) {
       ps.setInt(1, limit);
       try (ResultSet rs = ps.executeQuery()) {
@@ -474,7 +479,8 @@ public final class HistoryStore implements AutoCloseable {
                   rs.getLong(9),
                   rs.getLong(10),
                   Outcome.fromLabel(rs.getString(11)),
-                  rs.getString(12)));
+                  rs.getString(12),
+                  rs.getInt(13)));
         }
       }
     }

@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param bytesUp bytes from the local client to the target
  * @param bytesDown bytes from the target to the local client
  * @param reason why it ended, in words ("completed", "upstream down (…)")
+ * @param resumes how many times its tunnel dropped and was resumed
  */
 public record SessionRecord(
     long id,
@@ -32,7 +33,8 @@ public record SessionRecord(
     long bytesUp,
     long bytesDown,
     Outcome outcome,
-    String reason) {
+    String reason,
+    int resumes) {
 
   public SessionRecord {
     Objects.requireNonNull(gateway, "gateway");
@@ -42,6 +44,36 @@ public record SessionRecord(
     Objects.requireNonNull(outcome, "outcome");
     gatewayName = gatewayName == null || gatewayName.isBlank() ? gateway : gatewayName;
     reason = reason == null ? "" : reason;
+  }
+
+  /** A session whose tunnel never needed a resume. */
+  public SessionRecord(
+      long id,
+      String gateway,
+      String gatewayName,
+      String proxy,
+      int localPort,
+      int clientPort,
+      Instant start,
+      Instant end,
+      long bytesUp,
+      long bytesDown,
+      Outcome outcome,
+      String reason) {
+    this(
+        id,
+        gateway,
+        gatewayName,
+        proxy,
+        localPort,
+        clientPort,
+        start,
+        end,
+        bytesUp,
+        bytesDown,
+        outcome,
+        reason,
+        0);
   }
 
   public Duration duration() {
@@ -63,7 +95,8 @@ public record SessionRecord(
         bytesUp,
         bytesDown,
         outcome,
-        reason);
+        reason,
+        resumes);
   }
 
   /** Search: every word must appear in the gateway (URL or name), the proxy, outcome or reason. */

@@ -3,6 +3,7 @@ package dev.ferry.client.stdio;
 import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.stdio.StdioTunnel.Result;
 import dev.ferry.tunnel.TunnelError;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -102,6 +103,17 @@ final class StdioOutcome implements ForwarderListener {
     // "closed 4999: why": a close code this version does not know.
     return new Result(
         TunnelError.PROTOCOL_ERROR, "the gateway ended the tunnel: " + reason, up, down);
+  }
+
+  // Standard output carries the ssh stream: a dropped gateway connection is only logged (stderr).
+  @Override
+  public void connectionInterrupted(int localPort, String why) {
+    log.info("gateway connection lost ({}); resuming", why);
+  }
+
+  @Override
+  public void connectionResumed(int localPort, Duration outage, int attempts) {
+    log.info("gateway connection resumed after {} ms ({} attempt(s))", outage.toMillis(), attempts);
   }
 
   @Override

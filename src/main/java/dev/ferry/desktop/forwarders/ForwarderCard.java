@@ -49,7 +49,8 @@ public final class ForwarderCard extends VBox {
     stop.setId("disconnect-" + id);
     stop.getStyleClass().add(Styles.DANGER);
     stop.setOnAction(e -> disconnect.run());
-    HBox header = new HBox(8, title, via, spacer, stop);
+    Label resume = resumeBadge(vm, id);
+    HBox header = new HBox(8, title, via, resume, spacer, stop);
     header.setAlignment(Pos.CENTER_LEFT);
 
     Label address = new Label(vm.address());
@@ -171,6 +172,35 @@ public final class ForwarderCard extends VBox {
     getChildren()
         .addAll(
             header, copies, opened, stats, totals, limited, expiry, chart, table, refusal, notice);
+  }
+
+  /**
+   * "Reconnecting…" (warning) while a connection's tunnel resumes, then "resumed 3×" (success);
+   * hidden before any tunnel dropped.
+   */
+  private static Label resumeBadge(ForwarderViewModel vm, String id) {
+    Label badge = new Label();
+    badge.setId("resume-" + id);
+    badge.getStyleClass().add(Styles.TEXT_SMALL);
+    badge.textProperty().bind(vm.resumeTextProperty());
+    badge.managedProperty().bind(vm.resumeTextProperty().isNotEmpty());
+    badge.visibleProperty().bind(badge.managedProperty());
+    Runnable style =
+        () -> {
+          boolean now = vm.resumingProperty().get() > 0;
+          badge.getStyleClass().removeAll(Styles.WARNING, Styles.SUCCESS);
+          badge.getStyleClass().add(now ? Styles.WARNING : Styles.SUCCESS);
+          badge.setGraphic(new FontIcon(now ? Feather.REFRESH_CW : Feather.CHECK_CIRCLE));
+          badge.setTooltip(
+              new Tooltip(
+                  now
+                      ? "The connection to the gateway dropped; Ferry is resuming the tunnel."
+                          + " Your client stays connected."
+                      : "Dropped gateway connections were resumed without losing a byte."));
+        };
+    vm.resumingProperty().addListener((o, was, now) -> style.run());
+    style.run();
+    return badge;
   }
 
   private static List<XYChart.Data<Number, Number>> points(

@@ -1,6 +1,5 @@
 package dev.ferry.desktop.forwarders;
 
-import dev.ferry.client.forward.ConnectionSnapshot;
 import dev.ferry.client.forward.Forwarder;
 import dev.ferry.client.forward.ForwarderListener;
 import dev.ferry.client.forward.ForwarderStats;
@@ -13,7 +12,11 @@ import dev.ferry.desktop.openwith.OpenWithModel;
 import dev.ferry.tunnel.TunnelError;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import javafx.beans.property.IntegerProperty;
@@ -66,6 +69,14 @@ public final class ForwarderViewModel implements ForwarderListener {
   private final StringProperty expiry = new SimpleStringProperty("");
   private final StringProperty lastRefusal = new SimpleStringProperty("");
   private final StringProperty notice = new SimpleStringProperty("");
+  private final Set<Integer> resumingPorts = new HashSet<>();
+
+  /** Resumes per live local connection (by client port), for its history record; any thread. */
+  private final Map<Integer, Integer> connectionResumes = new ConcurrentHashMap<>();
+
+  private final IntegerProperty resuming = new SimpleIntegerProperty();
+  private final LongProperty resumes = new SimpleLongProperty();
+  private final StringProperty resumeText = new SimpleStringProperty("");
   private final StringProperty openWithStatus = new SimpleStringProperty("");
   private final StringProperty openWithProblem = new SimpleStringProperty("");
   private final ObservableList<RatePoint> rates = FXCollections.observableArrayList();
@@ -142,7 +153,12 @@ public final class ForwarderViewModel implements ForwarderListener {
                         Formats.age(Duration.between(c.since(), now)) + " ago",
                         Formats.bytes(c.bytesUp()),
                         Formats.bytes(c.bytesDown()),
-                        c.state() == ConnectionSnapshot.State.OPEN ? "open" : "opening…"))
+                        switch (c.state()) {
+                              case OPEN -> "open";
+                              case OPENING -> "opening…";
+                              case RESUMING -> "reconnecting…";
+                            }
+                            + (c.resumes() == 0 ? "" : " (resumed " + c.resumes() + "×)")))
             .toList();
     connections.setAll(rows);
   }
@@ -189,18 +205,82 @@ public final class ForwarderViewModel implements ForwarderListener {
   @Override
   public void connectionRefused(int localPort, Instant openedAt, TunnelError error, String detail) {
     connectionRefused(localPort, error, detail);
-    sessions.accept(session(localPort, openedAt, 0, 0, Outcome.REFUSED, reason(error, detail)));
+    sessions.accept(session(localPort, openedAt, 0, 0, Outcome.REFUSED, reason(error, detail), 0));
+  }
+
+  @Override
+  public void connectionInterrupted(int localPort, String why) {
+    ui.execute(
+        () -> {
+          resumingPorts.add(localPort);
+          showResumes();
+        });
+  }
+
+  @Override
+  public void connectionResumed(int localPort, Duration outage, int attempts) {
+    connectionResumes.merge(localPort, 1, Integer::sum);
+    ui.execute(
+        () -> {
+          resumingPorts.remove(localPort);
+          resumes.set(resumes.get() + 1);
+          showResumes();
+        });
+  }
+
+  @Override
+  public void resumeFailed(int localPort, String detail) {
+    notResuming(localPort);
+  }
+
+  private void notResuming(int localPort) {
+    ui.execute(
+        () -> {
+          if (resumingPorts.remove(localPort)) {
+            showResumes();
+          }
+        });
+  }
+
+  /** On the UI thread: the badge follows the connections resuming now and the resumes so far. */
+  private void showResumes() {
+    resuming.set(resumingPorts.size());
+    resumeText.set(resumeText(resumingPorts.size(), resumes.get()));
+  }
+
+  /** "Reconnecting…" while any connection resumes, then "resumed 3×"; empty before any drop. */
+  static String resumeText(int resumingNow, long resumedSoFar) {
+    if (resumingNow > 0) {
+      return "Reconnecting…";
+    }
+    return resumedSoFar == 0 ? "" : "resumed " + resumedSoFar + "×";
   }
 
   @Override
   public void connectionClosed(
       int localPort, Instant openedAt, long bytesUp, long bytesDown, String reason) {
+    // A connection whose client left while it was resuming gets no other word.
+    notResuming(localPort);
+    Integer resumed = connectionResumes.remove(localPort);
     sessions.accept(
-        session(localPort, openedAt, bytesUp, bytesDown, Outcome.ofCloseReason(reason), reason));
+        session(
+            localPort,
+            openedAt,
+            bytesUp,
+            bytesDown,
+            Outcome.ofCloseReason(reason),
+            reason,
+            resumed == null ? 0 : resumed));
   }
 
   private SessionRecord session(
-      int clientPort, Instant start, long up, long down, Outcome outcome, String reason) {
+      int clientPort,
+      Instant start,
+      long up,
+      long down,
+      Outcome outcome,
+      String reason,
+      int resumes) {
     return new SessionRecord(
         0,
         gateway.url(),
@@ -213,7 +293,8 @@ public final class ForwarderViewModel implements ForwarderListener {
         up,
         down,
         outcome,
-        reason);
+        reason,
+        resumes);
   }
 
   /** Whether "Open with…" has a command for this kind. */
@@ -360,6 +441,21 @@ public final class ForwarderViewModel implements ForwarderListener {
 
   public StringProperty noticeProperty() {
     return notice;
+  }
+
+  /** How many of this forwarder's connections are held while their dropped tunnel resumes. */
+  public IntegerProperty resumingProperty() {
+    return resuming;
+  }
+
+  /** How many times a dropped tunnel of this forwarder was resumed. */
+  public LongProperty resumesProperty() {
+    return resumes;
+  }
+
+  /** The card's badge: "Reconnecting…", then "resumed 3×"; empty while no tunnel dropped. */
+  public StringProperty resumeTextProperty() {
+    return resumeText;
   }
 
   /** The last {@value #WINDOW} seconds, oldest first. */

@@ -103,6 +103,7 @@ public final class HistoryView extends VBox {
             column("Duration", SessionRecord::duration, Formats::age, Duration::compareTo),
             column("Sent ↑", SessionRecord::bytesUp, Formats::bytes, Long::compare),
             column("Received ↓", SessionRecord::bytesDown, Formats::bytes, Long::compare),
+            column("Resumes", SessionRecord::resumes, String::valueOf, Integer::compare),
             column("Outcome", SessionRecord::outcome, Outcome::label, Comparator.naturalOrder()),
             column("Reason", SessionRecord::reason, s -> s, String.CASE_INSENSITIVE_ORDER));
     VBox.setVgrow(table, Priority.ALWAYS);

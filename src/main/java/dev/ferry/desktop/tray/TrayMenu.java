@@ -13,7 +13,7 @@ import java.util.Set;
  * Open Ferry
  * ─────────
  * Connected                          (only with running forwarders)
- *   Disconnect orders-db  127.0.0.1:5432
+ *   Disconnect orders-db  127.0.0.1:5432  (reconnecting…)   (while a tunnel resumes)
  * ─────────
  * Favorites / Recent                 (quick-connect; what already runs is under Connected)
  *   Connect orders-db
@@ -32,6 +32,7 @@ public final class TrayMenu {
   static final String RECENT = "Recent";
   static final String NOTHING_YET = "No favorites or recent proxies yet";
   static final String KEEP = "Keep running when the window closes";
+  static final String RECONNECTING = "(reconnecting…)";
 
   private TrayMenu() {}
 
@@ -43,8 +44,16 @@ public final class TrayMenu {
    */
   public record Entry(String key, String proxy, String gateway) {}
 
-  /** A running forwarder. */
-  public record Running(String key, String proxy, String gateway, int port) {}
+  /**
+   * A running forwarder.
+   *
+   * @param reconnecting whether one of its tunnels is being resumed right now
+   */
+  public record Running(String key, String proxy, String gateway, int port, boolean reconnecting) {
+    public Running(String key, String proxy, String gateway, int port) {
+      this(key, proxy, gateway, port, false);
+    }
+  }
 
   /**
    * The state the menu is built from, taken on the UI thread.
@@ -104,7 +113,8 @@ public final class TrayMenu {
                     + r.proxy()
                     + suffix(r.gateway(), manyGateways)
                     + "  127.0.0.1:"
-                    + r.port(),
+                    + r.port()
+                    + (r.reconnecting() ? "  " + RECONNECTING : ""),
                 new Disconnect(r.key())));
       }
       items.add(new Separator());
@@ -152,7 +162,15 @@ public final class TrayMenu {
   /** The tooltip over the icon. */
   public static String tooltip(State s) {
     int n = s.running().size();
-    return n == 0 ? "Ferry" : "Ferry: " + n + " forwarder" + (n == 1 ? "" : "s") + " running";
+    long reconnecting = s.running().stream().filter(Running::reconnecting).count();
+    return n == 0
+        ? "Ferry"
+        : "Ferry: "
+            + n
+            + " forwarder"
+            + (n == 1 ? "" : "s")
+            + " running"
+            + (reconnecting == 0 ? "" : ", " + reconnecting + " reconnecting");
   }
 
   private static String suffix(String gateway, boolean manyGateways) {

@@ -199,6 +199,7 @@ public final class TrayViewModel {
   private void forwardersChanged(ListChangeListener.Change<? extends ForwarderViewModel> c) {
     while (c.next()) {
       for (ForwarderViewModel f : c.getAddedSubList()) {
+        f.resumingProperty().addListener((o, was, now) -> refresh());
         f.refusals()
             .addListener(
                 (ListChangeListener<String>)
@@ -293,7 +294,8 @@ public final class TrayViewModel {
                         Settings.key(f.gateway().url(), f.proxy()),
                         f.proxy(),
                         f.gateway().nameProperty().get(),
-                        f.port()))
+                        f.port(),
+                        f.resumingProperty().get() > 0))
             .toList();
     return new TrayMenu.State(favorites, recents, running, keepInTray.get());
   }

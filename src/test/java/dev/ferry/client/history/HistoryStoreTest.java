@@ -233,4 +233,55 @@ class HistoryStoreTest {
     assertThat(HistoryStore.defaultFolder("Mac OS X", Map.of(), "/Users/a"))
         .isEqualTo(Path.of("/Users/a", "Library", "Application Support", "Ferry"));
   }
+
+  @Test
+  @DisplayName("a file of schema 1 (before resumes were counted) is migrated: old rows read 0")
+  void resumesColumnAddedToAnOldFile() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("history.db"));
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TABLE session (id INTEGER PRIMARY KEY, gateway TEXT NOT NULL,"
+              + " gateway_name TEXT NOT NULL, proxy TEXT NOT NULL, local_port INTEGER NOT NULL,"
+              + " client_port INTEGER NOT NULL, started_at INTEGER NOT NULL,"
+              + " ended_at INTEGER NOT NULL, bytes_up INTEGER NOT NULL,"
+              + " bytes_down INTEGER NOT NULL, outcome TEXT NOT NULL"
+              + " CHECK (outcome IN ('ok', 'refused', 'error')), reason TEXT NOT NULL)");
+      st.execute(
+          "INSERT INTO session (gateway, gateway_name, proxy, local_port, client_port,"
+              + " started_at, ended_at, bytes_up, bytes_down, outcome, reason) VALUES"
+              + " ('https://gw.example', 'prod', 'old-db', 5432, 40001, "
+              + NOW.minusSeconds(600).toEpochMilli()
+              + ", "
+              + NOW.minusSeconds(500).toEpochMilli()
+              + ", 1, 2, 'ok', 'completed')");
+      st.execute("PRAGMA user_version = 1");
+    }
+    SessionRecord resumed = session("new-db", NOW.minusSeconds(60), 3, 4, "completed");
+    resumed =
+        new SessionRecord(
+            0,
+            resumed.gateway(),
+            resumed.gatewayName(),
+            resumed.proxy(),
+            resumed.localPort(),
+            resumed.clientPort(),
+            resumed.start(),
+            resumed.end(),
+            resumed.bytesUp(),
+            resumed.bytesDown(),
+            resumed.outcome(),
+            resumed.reason(),
+            3);
+    try (HistoryStore store = new HistoryStore(dir, 0, CLOCK)) {
+      assertThat(get(store.opened()).ok()).isTrue();
+      assertThat(get(store.add(resumed)).resumes()).isEqualTo(3);
+      List<SessionRecord> rows = get(store.recent(10));
+      assertThat(rows).extracting(SessionRecord::proxy).containsExactly("new-db", "old-db");
+      assertThat(rows).extracting(SessionRecord::resumes).containsExactly(3, 0);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("history.db"));
+        Statement st = c.createStatement()) {
+      assertThat(single(st, "PRAGMA user_version")).isEqualTo("2");
+    }
+  }
 }

@@ -81,6 +81,15 @@ class ForwarderLimitViewModelTest {
     run(() -> vm.gateways().urlInputProperty().set(world.gateway.url()));
     run(vm.gateways()::add);
     await().atMost(WAIT).until(() -> onUi(() -> vm.gateways().gateways().size()) == 1);
+    // Adding a gateway first tries a silent sign-in; a browser sign-in asked meanwhile is a no-op.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                onUi(
+                    () ->
+                        vm.signIn().gatewayProperty().get() != null
+                            && !vm.signIn().busyProperty().get()));
     world.nextSignInIsAlice();
     run(vm.signIn()::signIn);
     await().atMost(WAIT).until(() -> onUi(() -> vm.signIn().signedInProperty().get()));

@@ -151,4 +151,21 @@ class TrayMenuTest {
     assertThat(lines(s).stream().filter(l -> l.startsWith("Connect ")))
         .containsExactly("Connect p0", "Connect p1", "Connect p2", "Connect p3", "Connect p4");
   }
+
+  @Test
+  @DisplayName("a forwarder whose tunnel resumes says (reconnecting…), and the tooltip counts it")
+  void reconnecting() {
+    State s =
+        new State(
+            List.of(),
+            List.of(),
+            List.of(
+                new Running(GW + "#ssh", "ssh", "acme", 2222, true),
+                new Running(GW + "#db", "db", "acme", 5432, false)),
+            true);
+    assertThat(lines(s))
+        .contains(
+            "Disconnect ssh  127.0.0.1:2222  (reconnecting…)", "Disconnect db  127.0.0.1:5432");
+    assertThat(TrayMenu.tooltip(s)).isEqualTo("Ferry: 2 forwarders running, 1 reconnecting");
+  }
 }
