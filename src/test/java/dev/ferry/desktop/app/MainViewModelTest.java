@@ -93,6 +93,15 @@ class MainViewModelTest {
     assertThat(onUi(() -> g.nameProperty().get())).isEqualTo("test-gateway");
     assertThat(onUi(() -> vm.proxies().emptyMessageProperty().get()))
         .isEqualTo("Sign in to see your proxies.");
+    // Adding a gateway first tries a silent sign-in; the Sign in button stays disabled meanwhile.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                onUi(
+                    () ->
+                        vm.signIn().gatewayProperty().get() != null
+                            && !vm.signIn().busyProperty().get()));
     world.nextSignInIsAlice();
     run(vm.signIn()::signIn);
     await().atMost(WAIT).until(() -> onUi(() -> vm.signIn().signedInProperty().get()));
