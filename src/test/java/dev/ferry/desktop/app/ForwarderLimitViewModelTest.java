@@ -1,27 +1,21 @@
 package dev.ferry.desktop.app;
 
+import static dev.ferry.desktop.app.AppHarness.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ferry.desktop.DesktopWorld;
-import dev.ferry.desktop.PlayedBrowser;
 import dev.ferry.desktop.forwarders.ForwarderViewModel;
 import dev.ferry.desktop.proxies.ProxyItem;
-import dev.ferry.desktop.settings.SettingsModel;
 import dev.ferry.desktop.settings.SettingsStore;
 import dev.ferry.testkit.GatewayFixture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -38,78 +32,33 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class ForwarderLimitViewModelTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
-  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Duration WAIT = AppHarness.WAIT;
 
   @TempDir Path dir;
-  private final ExecutorService io = Executors.newCachedThreadPool();
-  private final ExecutorService ui = Executors.newSingleThreadExecutor();
-  private final PlayedBrowser browser = new PlayedBrowser();
-  private DesktopWorld world;
+  private AppHarness app;
   private SettingsStore store;
   private MainViewModel vm;
 
   @BeforeEach
   void start() throws Exception {
-    world = new DesktopWorld(fx);
-    store = new SettingsStore(dir);
-    vm =
-        new MainViewModel(
-            new SettingsModel(store, store.load(), io), world.services(dir), browser, io, ui);
+    app = new AppHarness(fx, dir);
+    store = app.store;
+    vm = app.vm;
   }
 
   @AfterEach
   void stop() throws Exception {
-    run(vm::close);
-    browser.close();
-    io.shutdownNow();
-    ui.shutdownNow();
+    app.close();
   }
 
   private <T> T onUi(Callable<T> c) throws Exception {
-    return ui.submit(c).get(10, TimeUnit.SECONDS);
-  }
-
-  private void run(Runnable r) throws Exception {
-    onUi(
-        () -> {
-          r.run();
-          return null;
-        });
+    return app.onUi(c);
   }
 
   private ProxyItem signInAndFindEcho() throws Exception {
-    run(() -> vm.gateways().urlInputProperty().set(world.gateway.url()));
-    run(vm.gateways()::add);
-    await().atMost(WAIT).until(() -> onUi(() -> vm.gateways().gateways().size()) == 1);
-    // Adding a gateway first tries a silent sign-in; a browser sign-in asked meanwhile is a no-op.
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                onUi(
-                    () ->
-                        vm.signIn().gatewayProperty().get() != null
-                            && !vm.signIn().busyProperty().get()));
-    world.nextSignInIsAlice();
-    run(vm.signIn()::signIn);
-    await().atMost(WAIT).until(() -> onUi(() -> vm.signIn().signedInProperty().get()));
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                onUi(() -> vm.proxies().visible().stream().anyMatch(p -> p.name().equals("echo"))));
-    return onUi(
-        () ->
-            vm.proxies().visible().stream()
-                .filter(p -> p.name().equals("echo"))
-                .findFirst()
-                .orElseThrow());
-  }
-
-  private ForwarderViewModel connect(ProxyItem echo) throws Exception {
-    run(() -> vm.forwarders().connect(echo));
-    await().atMost(WAIT).until(() -> onUi(() -> vm.forwarders().forwarders().size()) == 1);
-    return onUi(() -> vm.forwarders().forwarders().get(0));
+    app.addGateway(app.world.gateway.url());
+    app.signInAsAlice();
+    return app.visibleProxy("echo");
   }
 
   private static Socket open(ForwarderViewModel f) throws IOException {
@@ -117,14 +66,6 @@ class ForwarderLimitViewModelTest {
     s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
     s.setSoTimeout(30_000);
     return s;
-  }
-
-  private static void echo(Socket s, String text) throws IOException {
-    byte[] b = text.getBytes(StandardCharsets.UTF_8);
-    s.getOutputStream().write(b);
-    s.getOutputStream().flush();
-    assertThat(new String(s.getInputStream().readNBytes(b.length), StandardCharsets.UTF_8))
-        .isEqualTo(text);
   }
 
   private <T> T sampled(ForwarderViewModel f, Callable<T> read) throws Exception {
@@ -139,10 +80,10 @@ class ForwarderLimitViewModelTest {
   @DisplayName("limit 1: a second local connection is turned away and the forwarder's card says so")
   void limitOfOne() throws Exception {
     ProxyItem echo = signInAndFindEcho();
-    run(() -> vm.look().maxConnectionsTextProperty().set("1"));
+    app.run(() -> vm.look().maxConnectionsTextProperty().set("1"));
     await().atMost(WAIT).until(() -> store.load().maxConnections() == 1);
 
-    ForwarderViewModel f = connect(echo);
+    ForwarderViewModel f = app.connect(echo);
     assertThat(sampled(f, () -> f.maxConnectionsProperty().get())).isEqualTo(1);
     assertThat(sampled(f, () -> f.limitedTextProperty().get())).isEmpty();
     assertThat(sampled(f, () -> f.totalsProperty().get())).endsWith(" · at most 1 at once");
@@ -170,11 +111,11 @@ class ForwarderLimitViewModelTest {
     }
 
     // A changed preference applies to forwarders started afterwards, not to the running one.
-    run(() -> vm.look().maxConnectionsTextProperty().set("0"));
+    app.run(() -> vm.look().maxConnectionsTextProperty().set("0"));
     await().atMost(WAIT).until(() -> store.load().maxConnections() == 0);
     assertThat(sampled(f, () -> f.maxConnectionsProperty().get())).isEqualTo(1);
-    run(() -> vm.forwarders().disconnect(f));
-    ForwarderViewModel unlimited = connect(echo);
+    app.run(() -> vm.forwarders().disconnect(f));
+    ForwarderViewModel unlimited = app.connect(echo);
     assertThat(unlimited).isNotSameAs(f);
     try (Socket a = open(unlimited);
         Socket b = open(unlimited)) {

@@ -11,7 +11,6 @@ import dev.ferry.desktop.forwarders.ForwarderViewModel;
 import dev.ferry.desktop.gateways.GatewayViewModel;
 import dev.ferry.desktop.proxies.ProxyItem;
 import dev.ferry.desktop.settings.Settings;
-import dev.ferry.desktop.settings.SettingsModel;
 import dev.ferry.desktop.settings.SettingsStore;
 import dev.ferry.testkit.GatewayFixture;
 import java.io.InputStream;
@@ -24,9 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -42,69 +38,40 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(90)
 class MainViewModelTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
-  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Duration WAIT = AppHarness.WAIT;
 
   @TempDir Path dir;
-  private final ExecutorService io = Executors.newCachedThreadPool();
-  private final ExecutorService ui = Executors.newSingleThreadExecutor();
-  private final PlayedBrowser browser = new PlayedBrowser();
+  private AppHarness app;
   private DesktopWorld world;
   private SettingsStore store;
+  private PlayedBrowser browser;
   private MainViewModel vm;
 
   @BeforeEach
   void start() throws Exception {
-    world = new DesktopWorld(fx);
-    store = new SettingsStore(dir);
-    vm =
-        new MainViewModel(
-            new SettingsModel(store, store.load(), io), world.services(dir), browser, io, ui);
+    app = new AppHarness(fx, dir);
+    world = app.world;
+    store = app.store;
+    browser = app.browser;
+    vm = app.vm;
   }
 
   @AfterEach
   void stop() throws Exception {
-    onUi(
-        () -> {
-          vm.close();
-          return null;
-        });
-    browser.close();
-    io.shutdownNow();
-    ui.shutdownNow();
+    app.close();
   }
 
   private <T> T onUi(Callable<T> c) throws Exception {
-    return ui.submit(c).get(10, TimeUnit.SECONDS);
-  }
-
-  private void run(Runnable r) throws Exception {
-    onUi(
-        () -> {
-          r.run();
-          return null;
-        });
+    return app.onUi(c);
   }
 
   private GatewayViewModel addAndSignIn() throws Exception {
-    run(() -> vm.gateways().urlInputProperty().set(world.gateway.url()));
-    run(vm.gateways()::add);
-    await().atMost(WAIT).until(() -> onUi(() -> vm.gateways().gateways().size()) == 1);
+    app.addGateway(world.gateway.url());
     GatewayViewModel g = onUi(() -> vm.gateways().selectedProperty().get());
     assertThat(onUi(() -> g.nameProperty().get())).isEqualTo("test-gateway");
     assertThat(onUi(() -> vm.proxies().emptyMessageProperty().get()))
         .isEqualTo("Sign in to see your proxies.");
-    // Adding a gateway first tries a silent sign-in; the Sign in button stays disabled meanwhile.
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                onUi(
-                    () ->
-                        vm.signIn().gatewayProperty().get() != null
-                            && !vm.signIn().busyProperty().get()));
-    world.nextSignInIsAlice();
-    run(vm.signIn()::signIn);
-    await().atMost(WAIT).until(() -> onUi(() -> vm.signIn().signedInProperty().get()));
+    app.signInAsAlice();
     await()
         .atMost(WAIT)
         .untilAsserted(
@@ -130,14 +97,14 @@ class MainViewModelTest {
     assertThat(onUi(() -> names(vm.proxies().visible()))).containsExactly("down", "echo");
     assertThat(onUi(() -> List.copyOf(vm.proxies().tags()))).containsExactly("All tags", "test");
 
-    run(() -> vm.proxies().searchProperty().set("ECH"));
+    app.run(() -> vm.proxies().searchProperty().set("ECH"));
     assertThat(onUi(() -> names(vm.proxies().visible()))).containsExactly("echo");
-    run(() -> vm.proxies().searchProperty().set("nothing-like-this"));
+    app.run(() -> vm.proxies().searchProperty().set("nothing-like-this"));
     assertThat(onUi(() -> vm.proxies().emptyMessageProperty().get())).contains("No proxy matches");
-    run(() -> vm.proxies().searchProperty().set(""));
+    app.run(() -> vm.proxies().searchProperty().set(""));
 
     ProxyItem echo = onUi(() -> vm.proxies().visible().get(1));
-    run(() -> vm.proxies().toggleFavorite(echo));
+    app.run(() -> vm.proxies().toggleFavorite(echo));
     assertThat(onUi(() -> names(vm.proxies().visible()))).containsExactly("echo", "down");
     await()
         .atMost(WAIT)
@@ -146,7 +113,7 @@ class MainViewModelTest {
             f -> f.contains(Settings.key(world.gateway.url(), "echo")));
     assertThat(store.load().gateways()).containsExactly(world.gateway.url());
 
-    run(vm.signIn()::signOut);
+    app.run(vm.signIn()::signOut);
     assertThat(onUi(() -> vm.proxies().emptyMessageProperty().get()))
         .isEqualTo("Sign in to see your proxies.");
   }
@@ -158,9 +125,7 @@ class MainViewModelTest {
     ProxyItem echo =
         onUi(() -> vm.proxies().visible().stream().filter(p -> p.name().equals("echo")).findFirst())
             .orElseThrow();
-    run(() -> vm.forwarders().connect(echo));
-    await().atMost(WAIT).until(() -> onUi(() -> vm.forwarders().forwarders().size()) == 1);
-    ForwarderViewModel f = onUi(() -> vm.forwarders().forwarders().get(0));
+    ForwarderViewModel f = app.connect(echo);
     assertThat(f.connectionString()).isEqualTo("127.0.0.1:" + f.port());
 
     try (Socket s = new Socket()) {
@@ -202,19 +167,19 @@ class MainViewModelTest {
     // "Open with…" runs the configured argv for this forwarder's port, without a shell.
     vm.openWith().setCommand("tcp", "touch '" + dir + "/opened-{port}'");
     assertThat(f.canOpenWith()).isTrue();
-    run(f::openWith);
+    app.run(f::openWith);
     await()
         .atMost(WAIT)
         .until(() -> onUi(() -> f.openWithStatusProperty().get()), s -> s.equals("Opened touch."));
     assertThat(dir.resolve("opened-" + port)).exists();
     vm.openWith().setCommand("tcp", "ferry-no-such-program {port}");
-    run(f::openWith);
+    app.run(f::openWith);
     await()
         .atMost(WAIT)
         .until(
             () -> onUi(() -> f.openWithProblemProperty().get()),
             s -> s.contains("ferry-no-such-program: command not found"));
-    run(() -> vm.forwarders().disconnect(f));
+    app.run(() -> vm.forwarders().disconnect(f));
     await()
         .atMost(WAIT)
         .until(
@@ -230,9 +195,7 @@ class MainViewModelTest {
     ProxyItem down =
         onUi(() -> vm.proxies().visible().stream().filter(p -> p.name().equals("down")).findFirst())
             .orElseThrow();
-    run(() -> vm.forwarders().connect(down));
-    await().atMost(WAIT).until(() -> onUi(() -> vm.forwarders().forwarders().size()) == 1);
-    ForwarderViewModel d = onUi(() -> vm.forwarders().forwarders().get(0));
+    ForwarderViewModel d = app.connect(down);
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", d.port()), 5000);
       s.setSoTimeout(10_000);
@@ -258,8 +221,8 @@ class MainViewModelTest {
         onUi(() -> vm.proxies().visible().stream().filter(p -> p.name().equals("echo")).findFirst())
             .orElseThrow();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      run(() -> vm.forwarders().pinPort(echo, taken.getLocalPort()));
-      run(() -> vm.forwarders().connect(echo));
+      app.run(() -> vm.forwarders().pinPort(echo, taken.getLocalPort()));
+      app.run(() -> vm.forwarders().connect(echo));
       await()
           .atMost(WAIT)
           .until(() -> onUi(() -> vm.forwarders().problemProperty().get()), p -> !p.isEmpty());
@@ -267,7 +230,7 @@ class MainViewModelTest {
           .contains("Port " + taken.getLocalPort() + " on 127.0.0.1 is in use");
       int free = onUi(() -> vm.forwarders().suggestedPortProperty().get());
       assertThat(free).isPositive().isNotEqualTo(taken.getLocalPort());
-      run(vm.forwarders()::connectOnSuggestion);
+      app.run(vm.forwarders()::connectOnSuggestion);
       await().atMost(WAIT).until(() -> onUi(() -> vm.forwarders().forwarders().size()) == 1);
       assertThat(onUi(() -> vm.forwarders().forwarders().get(0).port())).isEqualTo(free);
     }
@@ -278,7 +241,7 @@ class MainViewModelTest {
   void addProblems() throws Exception {
     int closed = DesktopWorld.closedPort();
     String notFerry = fx.issuer(); // an HTTP server, but no /v1/info
-    run(
+    app.run(
         () ->
             vm.gateways()
                 .urlInputProperty()
@@ -289,7 +252,7 @@ class MainViewModelTest {
                         + " , "
                         + notFerry
                         + " ftp://x"));
-    run(vm.gateways()::add);
+    app.run(vm.gateways()::add);
     await().atMost(WAIT).until(() -> !onUi(() -> vm.gateways().addingProperty().get()));
     String problem = onUi(() -> vm.gateways().addProblemProperty().get());
     assertThat(problem)

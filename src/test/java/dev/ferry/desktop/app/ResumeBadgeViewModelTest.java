@@ -1,32 +1,23 @@
 package dev.ferry.desktop.app;
 
+import static dev.ferry.desktop.app.AppHarness.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ferry.desktop.DesktopWorld;
-import dev.ferry.desktop.PlayedBrowser;
 import dev.ferry.desktop.forwarders.ForwarderViewModel;
 import dev.ferry.desktop.forwarders.ForwarderViewModel.ConnectionRow;
-import dev.ferry.desktop.proxies.ProxyItem;
-import dev.ferry.desktop.settings.SettingsModel;
-import dev.ferry.desktop.settings.SettingsStore;
 import dev.ferry.desktop.tray.TrayMenu;
 import dev.ferry.desktop.tray.TrayViewModel;
 import dev.ferry.testkit.CuttingProxy;
 import dev.ferry.testkit.GatewayFixture;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,13 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class ResumeBadgeViewModelTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
-  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Duration WAIT = AppHarness.WAIT;
 
   @TempDir Path dir;
-  private final ExecutorService io = Executors.newCachedThreadPool();
-  private final ExecutorService ui = Executors.newSingleThreadExecutor();
-  private final PlayedBrowser browser = new PlayedBrowser();
-  private DesktopWorld world;
+  private AppHarness app;
   private CuttingProxy cutter;
   private MainViewModel vm;
   private final List<String> tooltips = new CopyOnWriteArrayList<>();
@@ -63,12 +51,9 @@ class ResumeBadgeViewModelTest {
 
   @BeforeEach
   void start() throws Exception {
-    world = new DesktopWorld(fx);
-    cutter = fx.closeAfter(CuttingProxy.start(world.gateway.port()));
-    SettingsStore store = new SettingsStore(dir);
-    vm =
-        new MainViewModel(
-            new SettingsModel(store, store.load(), io), world.services(dir), browser, io, ui);
+    app = new AppHarness(fx, dir);
+    vm = app.vm;
+    cutter = fx.closeAfter(CuttingProxy.start(app.world.gateway.port()));
     TrayViewModel.Port tray =
         new TrayViewModel.Port() {
           @Override
@@ -79,74 +64,24 @@ class ResumeBadgeViewModelTest {
           @Override
           public void notify(String title, String text, boolean warning) {}
         };
-    run(() -> vm.tray().attach(tray, () -> {}, () -> {}));
+    app.run(() -> vm.tray().attach(tray, () -> {}, () -> {}));
   }
 
   @AfterEach
   void stop() throws Exception {
-    onUi(
-        () -> {
-          vm.close();
-          return null;
-        });
-    browser.close();
-    io.shutdownNow();
-    ui.shutdownNow();
+    app.close();
   }
 
   private <T> T onUi(Callable<T> c) throws Exception {
-    return ui.submit(c).get(10, TimeUnit.SECONDS);
-  }
-
-  private void run(Runnable r) throws Exception {
-    onUi(
-        () -> {
-          r.run();
-          return null;
-        });
+    return app.onUi(c);
   }
 
   private ForwarderViewModel connectEcho() throws Exception {
-    run(() -> vm.gateways().urlInputProperty().set("http://127.0.0.1:" + cutter.port()));
-    run(vm.gateways()::add);
-    await().atMost(WAIT).until(() -> onUi(() -> vm.gateways().gateways().size()) == 1);
-    // Adding a gateway first tries a silent sign-in; a browser sign-in asked meanwhile is a no-op.
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                onUi(
-                    () ->
-                        vm.signIn().gatewayProperty().get() != null
-                            && !vm.signIn().busyProperty().get()));
-    world.nextSignInIsAlice();
-    run(vm.signIn()::signIn);
-    await().atMost(WAIT).until(() -> onUi(() -> vm.signIn().signedInProperty().get()));
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                onUi(() -> vm.proxies().visible().stream().anyMatch(p -> p.name().equals("echo"))));
-    ProxyItem echo =
-        onUi(
-            () ->
-                vm.proxies().visible().stream()
-                    .filter(p -> p.name().equals("echo"))
-                    .findFirst()
-                    .orElseThrow());
-    run(() -> vm.forwarders().connect(echo));
-    await().atMost(WAIT).until(() -> onUi(() -> vm.forwarders().forwarders().size()) == 1);
-    ForwarderViewModel f = onUi(() -> vm.forwarders().forwarders().get(0));
+    app.addGateway("http://127.0.0.1:" + cutter.port());
+    app.signInAsAlice();
+    ForwarderViewModel f = app.connect(app.visibleProxy("echo"));
     await().atMost(WAIT).until(() -> f.port() > 0);
     return f;
-  }
-
-  private static void echo(Socket s, String text) throws IOException {
-    byte[] b = text.getBytes(StandardCharsets.UTF_8);
-    s.getOutputStream().write(b);
-    s.getOutputStream().flush();
-    assertThat(new String(s.getInputStream().readNBytes(b.length), StandardCharsets.UTF_8))
-        .isEqualTo(text);
   }
 
   private List<ConnectionRow> rows(ForwarderViewModel f) throws Exception {

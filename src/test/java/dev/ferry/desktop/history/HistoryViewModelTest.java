@@ -7,6 +7,7 @@ import dev.ferry.client.history.HistoryCsv;
 import dev.ferry.client.history.HistoryStore;
 import dev.ferry.client.history.Outcome;
 import dev.ferry.client.history.SessionRecord;
+import dev.ferry.desktop.UiThread;
 import dev.ferry.desktop.settings.SettingsModel;
 import dev.ferry.desktop.settings.SettingsStore;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,7 @@ class HistoryViewModelTest {
 
   @TempDir Path dir;
   private final ExecutorService io = Executors.newCachedThreadPool();
-  private final ExecutorService ui = Executors.newSingleThreadExecutor();
+  private final UiThread ui = new UiThread();
   private HistoryViewModel vm;
   private SettingsStore settingsStore;
 
@@ -43,7 +44,7 @@ class HistoryViewModelTest {
       vm.close();
     }
     io.shutdownNow();
-    ui.shutdownNow();
+    ui.close();
   }
 
   private HistoryViewModel open() throws Exception {
@@ -51,21 +52,13 @@ class HistoryViewModelTest {
     SettingsModel settings = new SettingsModel(settingsStore, settingsStore.load(), io);
     HistoryStore store =
         new HistoryStore(dir.resolve("data"), settings.get().historyDays(), Clock.systemUTC());
-    HistoryViewModel h = onUi(() -> new HistoryViewModel(store, settings, io, ui));
-    run(h::start);
+    HistoryViewModel h = onUi(() -> new HistoryViewModel(store, settings, io, ui.executor()));
+    ui.run(h::start);
     return h;
   }
 
   private <T> T onUi(Callable<T> c) throws Exception {
-    return ui.submit(c).get(10, TimeUnit.SECONDS);
-  }
-
-  private void run(Runnable r) throws Exception {
-    onUi(
-        () -> {
-          r.run();
-          return null;
-        });
+    return ui.call(c);
   }
 
   static SessionRecord session(String proxy, long up, long down, Outcome outcome, String reason) {
@@ -109,14 +102,14 @@ class HistoryViewModelTest {
     assertThat(db.bytesUp()).isEqualTo(1000);
     assertThat(db.bytesDown()).isEqualTo(2000);
 
-    run(() -> vm.searchProperty().set("LIMIT"));
+    ui.run(() -> vm.searchProperty().set("LIMIT"));
     assertThat(shown()).containsExactly("bastion");
     assertThat(onUi(() -> vm.countText().get())).isEqualTo("1 of 2 sessions");
-    run(() -> vm.searchProperty().set("test-gateway orders"));
+    ui.run(() -> vm.searchProperty().set("test-gateway orders"));
     assertThat(shown()).containsExactly("orders-db");
-    run(() -> vm.searchProperty().set("refused"));
+    ui.run(() -> vm.searchProperty().set("refused"));
     assertThat(shown()).containsExactly("bastion");
-    run(() -> vm.searchProperty().set(""));
+    ui.run(() -> vm.searchProperty().set(""));
     assertThat(shown()).hasSize(2);
   }
 
@@ -128,7 +121,7 @@ class HistoryViewModelTest {
     vm.record(session("we,ird", 5, 6, Outcome.ERROR, nasty)).get(10, TimeUnit.SECONDS);
     vm.record(session("other", 1, 1, Outcome.OK, "completed")).get(10, TimeUnit.SECONDS);
     await().atMost(WAIT).until(() -> shown().size() == 2);
-    run(() -> vm.searchProperty().set("said"));
+    ui.run(() -> vm.searchProperty().set("said"));
     Path csv = dir.resolve("out.csv");
     onUi(() -> vm.exportCsv(csv)).get(10, TimeUnit.SECONDS);
     String text = Files.readString(csv, StandardCharsets.UTF_8);
@@ -161,7 +154,7 @@ class HistoryViewModelTest {
                 0, "g", "g", "old", 1, 2, old, old.plusSeconds(1), 0, 0, Outcome.OK, ""))
         .get(10, TimeUnit.SECONDS);
     vm.record(session("new", 1, 1, Outcome.OK, "completed")).get(10, TimeUnit.SECONDS);
-    run(() -> vm.retentionDaysProperty().set(7));
+    ui.run(() -> vm.retentionDaysProperty().set(7));
     await().atMost(WAIT).until(() -> settingsStore.load().historyDays() == 7);
     await().atMost(WAIT).until(this::shown, s -> s.equals(List.of("new")));
   }
@@ -179,7 +172,7 @@ class HistoryViewModelTest {
         .until(() -> onUi(() -> vm.noticeProperty().get()), n -> n.contains("damaged"));
     vm.record(session("p", 1, 1, Outcome.OK, "completed")).get(10, TimeUnit.SECONDS);
     await().atMost(WAIT).until(() -> shown().size() == 1);
-    run(vm::dismissNotice);
+    ui.run(vm::dismissNotice);
     assertThat(onUi(() -> vm.noticeProperty().get())).isEmpty();
   }
 }
