@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * What the desktop app remembers between runs. Immutable; every {@code withXxx} returns a copy. No
@@ -92,222 +93,144 @@ public record Settings(
   }
 
   public Settings withTheme(ThemeChoice t) {
-    return new Settings(
-        t,
-        gateways,
-        favorites,
-        recents,
-        ports,
-        pinnedPorts,
-        historyDays,
-        openWith,
-        keepInTray,
-        dismissed,
-        maxConnections);
+    return with(c -> c.theme = t);
   }
 
   public Settings withGateway(String url) {
-    List<String> g = new ArrayList<>(gateways);
-    if (!g.contains(url)) {
-      g.add(url);
-    }
-    return new Settings(
-        theme,
-        g,
-        favorites,
-        recents,
-        ports,
-        pinnedPorts,
-        historyDays,
-        openWith,
-        keepInTray,
-        dismissed,
-        maxConnections);
+    return with(
+        c -> {
+          if (!c.gateways.contains(url)) {
+            c.gateways.add(url);
+          }
+        });
   }
 
   public Settings withoutGateway(String url) {
-    List<String> g = new ArrayList<>(gateways);
-    g.remove(url);
-    return new Settings(
-        theme,
-        g,
-        favorites,
-        recents,
-        ports,
-        pinnedPorts,
-        historyDays,
-        openWith,
-        keepInTray,
-        dismissed,
-        maxConnections);
+    return with(c -> c.gateways.remove(url));
   }
 
   public Settings withFavorite(String key, boolean favorite) {
-    Set<String> f = new LinkedHashSet<>(favorites);
-    if (favorite) {
-      f.add(key);
-    } else {
-      f.remove(key);
-    }
-    return new Settings(
-        theme,
-        gateways,
-        f,
-        recents,
-        ports,
-        pinnedPorts,
-        historyDays,
-        openWith,
-        keepInTray,
-        dismissed,
-        maxConnections);
+    return with(
+        c -> {
+          if (favorite) {
+            c.favorites.add(key);
+          } else {
+            c.favorites.remove(key);
+          }
+        });
   }
 
   /** {@code key} moves to the front of the recents; the oldest falls off past the maximum. */
   public Settings withRecent(String key) {
-    List<String> r = new ArrayList<>(recents);
-    r.remove(key);
-    r.add(0, key);
-    while (r.size() > MAX_RECENTS) {
-      r.remove(r.size() - 1);
-    }
-    return new Settings(
-        theme,
-        gateways,
-        favorites,
-        r,
-        ports,
-        pinnedPorts,
-        historyDays,
-        openWith,
-        keepInTray,
-        dismissed,
-        maxConnections);
+    return with(
+        c -> {
+          List<String> r = c.recents;
+          r.remove(key);
+          r.add(0, key);
+          while (r.size() > MAX_RECENTS) {
+            r.remove(r.size() - 1);
+          }
+        });
   }
 
   public Settings withPort(String key, int port) {
-    Map<String, Integer> p = new LinkedHashMap<>(ports);
-    p.put(key, port);
-    return new Settings(
-        theme,
-        gateways,
-        favorites,
-        recents,
-        p,
-        pinnedPorts,
-        historyDays,
-        openWith,
-        keepInTray,
-        dismissed,
-        maxConnections);
+    return with(c -> c.ports.put(key, port));
   }
 
   /** Pins {@code port} for {@code key}; null unpins. */
   public Settings withPinnedPort(String key, Integer port) {
-    Map<String, Integer> p = new LinkedHashMap<>(pinnedPorts);
-    if (port == null) {
-      p.remove(key);
-    } else {
-      p.put(key, port);
-    }
-    return new Settings(
-        theme,
-        gateways,
-        favorites,
-        recents,
-        ports,
-        p,
-        historyDays,
-        openWith,
-        keepInTray,
-        dismissed,
-        maxConnections);
+    return with(
+        c -> {
+          if (port == null) {
+            c.pinnedPorts.remove(key);
+          } else {
+            c.pinnedPorts.put(key, port);
+          }
+        });
   }
 
   /** Keeps sessions {@code days} days (0: forever); clamped to 0…{@value #MAX_HISTORY_DAYS}. */
   public Settings withHistoryDays(int days) {
-    return new Settings(
-        theme,
-        gateways,
-        favorites,
-        recents,
-        ports,
-        pinnedPorts,
-        days,
-        openWith,
-        keepInTray,
-        dismissed,
-        maxConnections);
+    return with(c -> c.historyDays = days);
   }
 
   /** Sets the "Open with…" command of {@code kind}; null goes back to the default. */
   public Settings withOpenWith(String kind, String command) {
-    Map<String, String> o = new LinkedHashMap<>(openWith);
-    if (command == null) {
-      o.remove(kind);
-    } else {
-      o.put(kind, command);
-    }
-    return new Settings(
-        theme,
-        gateways,
-        favorites,
-        recents,
-        ports,
-        pinnedPorts,
-        historyDays,
-        o,
-        keepInTray,
-        dismissed,
-        maxConnections);
+    return with(
+        c -> {
+          if (command == null) {
+            c.openWith.remove(kind);
+          } else {
+            c.openWith.put(kind, command);
+          }
+        });
   }
 
   public Settings withKeepInTray(boolean keep) {
-    return new Settings(
-        theme,
-        gateways,
-        favorites,
-        recents,
-        ports,
-        pinnedPorts,
-        historyDays,
-        openWith,
-        keep,
-        dismissed,
-        maxConnections);
+    return with(c -> c.keepInTray = keep);
   }
 
   /** Forwarders started from now on let in at most {@code n} connections at once (0: no limit). */
   public Settings withMaxConnections(int n) {
-    return new Settings(
-        theme,
-        gateways,
-        favorites,
-        recents,
-        ports,
-        pinnedPorts,
-        historyDays,
-        openWith,
-        keepInTray,
-        dismissed,
-        n);
+    return with(c -> c.maxConnections = n);
   }
 
   /** The notice {@code id} was dismissed: it is not shown again. */
   public Settings withDismissed(String id) {
-    Set<String> d = new LinkedHashSet<>(dismissed);
-    d.add(id);
-    return new Settings(
-        theme,
-        gateways,
-        favorites,
-        recents,
-        ports,
-        pinnedPorts,
-        historyDays,
-        openWith,
-        keepInTray,
-        d,
-        maxConnections);
+    return with(c -> c.dismissed.add(id));
+  }
+
+  /**
+   * A copy with {@code change} applied: the one place that lists every component, so a new setting
+   * is added to the copies here and nowhere else.
+   */
+  private Settings with(Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return d.settings();
+  }
+
+  /** The settings as mutable parts; {@link #settings()} runs them through the checks again. */
+  private static final class Draft {
+    ThemeChoice theme;
+    final List<String> gateways;
+    final Set<String> favorites;
+    final List<String> recents;
+    final Map<String, Integer> ports;
+    final Map<String, Integer> pinnedPorts;
+    Integer historyDays;
+    final Map<String, String> openWith;
+    Boolean keepInTray;
+    final Set<String> dismissed;
+    Integer maxConnections;
+
+    Draft(Settings s) {
+      theme = s.theme;
+      gateways = new ArrayList<>(s.gateways);
+      favorites = new LinkedHashSet<>(s.favorites);
+      recents = new ArrayList<>(s.recents);
+      ports = new LinkedHashMap<>(s.ports);
+      pinnedPorts = new LinkedHashMap<>(s.pinnedPorts);
+      historyDays = s.historyDays;
+      openWith = new LinkedHashMap<>(s.openWith);
+      keepInTray = s.keepInTray;
+      dismissed = new LinkedHashSet<>(s.dismissed);
+      maxConnections = s.maxConnections;
+    }
+
+    Settings settings() {
+      return new Settings(
+          theme,
+          gateways,
+          favorites,
+          recents,
+          ports,
+          pinnedPorts,
+          historyDays,
+          openWith,
+          keepInTray,
+          dismissed,
+          maxConnections);
+    }
   }
 }
