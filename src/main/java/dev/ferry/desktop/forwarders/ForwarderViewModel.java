@@ -166,6 +166,11 @@ public final class ForwarderViewModel implements ForwarderListener {
   @Override
   public void connectionRefused(int localPort, TunnelError error, String detail) {
     String text = "Connection from port " + localPort + " refused: " + reason(error, detail);
+    showRefusal(text);
+  }
+
+  /** {@code text} becomes the last refusal and heads the list, which keeps the newest few. */
+  private void showRefusal(String text) {
     ui.execute(
         () -> {
           lastRefusal.set(text);
@@ -192,14 +197,7 @@ public final class ForwarderViewModel implements ForwarderListener {
   @Override
   public void connectionLimited(int localPort, String message) {
     String text = "Connection from port " + localPort + " closed: " + message;
-    ui.execute(
-        () -> {
-          lastRefusal.set(text);
-          refusals.add(0, text);
-          if (refusals.size() > MAX_REFUSALS) {
-            refusals.remove(MAX_REFUSALS, refusals.size());
-          }
-        });
+    showRefusal(text);
   }
 
   @Override
