@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ferry.desktop.forwarders.ForwarderViewModel;
 import dev.ferry.desktop.proxies.ProxyItem;
-import dev.ferry.desktop.settings.SettingsStore;
 import dev.ferry.testkit.GatewayFixture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -36,13 +35,11 @@ class ForwarderLimitViewModelTest {
 
   @TempDir Path dir;
   private AppHarness app;
-  private SettingsStore store;
   private MainViewModel vm;
 
   @BeforeEach
   void start() throws Exception {
     app = new AppHarness(fx, dir);
-    store = app.store;
     vm = app.vm;
   }
 
@@ -81,7 +78,7 @@ class ForwarderLimitViewModelTest {
   void limitOfOne() throws Exception {
     ProxyItem echo = signInAndFindEcho();
     app.run(() -> vm.look().maxConnectionsTextProperty().set("1"));
-    await().atMost(WAIT).until(() -> store.load().maxConnections() == 1);
+    await().atMost(WAIT).until(() -> app.store.load().maxConnections() == 1);
 
     ForwarderViewModel f = app.connect(echo);
     assertThat(sampled(f, () -> f.maxConnectionsProperty().get())).isEqualTo(1);
@@ -112,7 +109,7 @@ class ForwarderLimitViewModelTest {
 
     // A changed preference applies to forwarders started afterwards, not to the running one.
     app.run(() -> vm.look().maxConnectionsTextProperty().set("0"));
-    await().atMost(WAIT).until(() -> store.load().maxConnections() == 0);
+    await().atMost(WAIT).until(() -> app.store.load().maxConnections() == 0);
     assertThat(sampled(f, () -> f.maxConnectionsProperty().get())).isEqualTo(1);
     app.run(() -> vm.forwarders().disconnect(f));
     ForwarderViewModel unlimited = app.connect(echo);

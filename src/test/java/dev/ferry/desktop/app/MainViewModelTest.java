@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.ferry.client.history.Outcome;
 import dev.ferry.client.history.SessionRecord;
 import dev.ferry.desktop.DesktopWorld;
-import dev.ferry.desktop.PlayedBrowser;
 import dev.ferry.desktop.forwarders.ForwarderViewModel;
 import dev.ferry.desktop.gateways.GatewayViewModel;
 import dev.ferry.desktop.proxies.ProxyItem;
 import dev.ferry.desktop.settings.Settings;
-import dev.ferry.desktop.settings.SettingsStore;
 import dev.ferry.testkit.GatewayFixture;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -42,17 +40,11 @@ class MainViewModelTest {
 
   @TempDir Path dir;
   private AppHarness app;
-  private DesktopWorld world;
-  private SettingsStore store;
-  private PlayedBrowser browser;
   private MainViewModel vm;
 
   @BeforeEach
   void start() throws Exception {
     app = new AppHarness(fx, dir);
-    world = app.world;
-    store = app.store;
-    browser = app.browser;
     vm = app.vm;
   }
 
@@ -66,7 +58,7 @@ class MainViewModelTest {
   }
 
   private GatewayViewModel addAndSignIn() throws Exception {
-    app.addGateway(world.gateway.url());
+    app.addGateway(app.world.gateway.url());
     GatewayViewModel g = onUi(() -> vm.gateways().selectedProperty().get());
     assertThat(onUi(() -> g.nameProperty().get())).isEqualTo("test-gateway");
     assertThat(onUi(() -> vm.proxies().emptyMessageProperty().get()))
@@ -90,7 +82,7 @@ class MainViewModelTest {
   @DisplayName("add by URL, sign in through the browser, see who and the proxies, search, pin")
   void signInAndList() throws Exception {
     addAndSignIn();
-    assertThat(browser.opened).hasSize(1);
+    assertThat(app.browser.opened).hasSize(1);
     assertThat(onUi(() -> vm.signIn().userProperty().get())).isEqualTo(GatewayFixture.ALICE);
     assertThat(onUi(() -> vm.signIn().groupsProperty().get())).isEqualTo("dba");
     assertThat(onUi(() -> vm.signIn().expiryProperty().get())).startsWith("token expires in ");
@@ -109,9 +101,9 @@ class MainViewModelTest {
     await()
         .atMost(WAIT)
         .until(
-            () -> store.load().favorites(),
-            f -> f.contains(Settings.key(world.gateway.url(), "echo")));
-    assertThat(store.load().gateways()).containsExactly(world.gateway.url());
+            () -> app.store.load().favorites(),
+            f -> f.contains(Settings.key(app.world.gateway.url(), "echo")));
+    assertThat(app.store.load().gateways()).containsExactly(app.world.gateway.url());
 
     app.run(vm.signIn()::signOut);
     assertThat(onUi(() -> vm.proxies().emptyMessageProperty().get()))
@@ -148,7 +140,7 @@ class MainViewModelTest {
       assertThat(onUi(() -> f.connections().get(0).clientPort())).isEqualTo(s.getLocalPort());
       assertThat(onUi(() -> f.rates())).isNotEmpty();
     }
-    assertThat(store.load().recents()).isNotEmpty();
+    assertThat(app.store.load().recents()).isNotEmpty();
     int port = f.port();
 
     // The session is in the history with its bytes once the connection has closed.
@@ -157,7 +149,7 @@ class MainViewModelTest {
         .until(() -> onUi(() -> List.copyOf(vm.history().rows())), rows -> rows.size() == 1);
     SessionRecord h = onUi(() -> vm.history().rows().get(0));
     assertThat(h.proxy()).isEqualTo("echo");
-    assertThat(h.gateway()).isEqualTo(world.gateway.url());
+    assertThat(h.gateway()).isEqualTo(app.world.gateway.url());
     assertThat(h.gatewayName()).isEqualTo("test-gateway");
     assertThat(h.localPort()).isEqualTo(port);
     assertThat(h.bytesUp()).isEqualTo(1000);
@@ -246,7 +238,7 @@ class MainViewModelTest {
             vm.gateways()
                 .urlInputProperty()
                 .set(
-                    world.gateway.url()
+                    app.world.gateway.url()
                         + "\nhttp://127.0.0.1:"
                         + closed
                         + " , "
@@ -262,6 +254,6 @@ class MainViewModelTest {
     assertThat(onUi(() -> vm.gateways().gateways().size())).isEqualTo(1);
     await()
         .atMost(WAIT)
-        .until(() -> store.load().gateways(), g -> g.equals(List.of(world.gateway.url())));
+        .until(() -> app.store.load().gateways(), g -> g.equals(List.of(app.world.gateway.url())));
   }
 }
