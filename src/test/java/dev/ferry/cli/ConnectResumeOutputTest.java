@@ -1,6 +1,7 @@
 package dev.ferry.cli;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
+import static dev.ferry.testkit.LoopbackClient.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,10 +10,7 @@ import dev.ferry.testkit.CountingTcpTarget;
 import dev.ferry.testkit.CuttingProxy;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.LoopbackClient;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -96,30 +94,15 @@ class ConnectResumeOutputTest {
     try (CliProcess stdio =
         CliProcess.start(
             CliEnv.withToken(home, fx.token(ALICE)), "stdio", "echo", "--gateway", url)) {
-      echo(stdio, "before the cut");
+      stdio.echoLine("before the cut", START);
       assertThat(cutter.cut()).isEqualTo(1);
       stdio.awaitLine(Pattern.compile("gateway connection lost \\(.+\\); resuming$"), START);
       stdio.awaitLine(Pattern.compile("gateway connection resumed after \\d+ ms"), START);
-      echo(stdio, "after the cut");
+      stdio.echoLine("after the cut", START);
       stdio.stdin().close();
       assertThat(stdio.waitFor(START)).as(stdio::describe).isZero();
       assertThat(stdio.stdout()).containsExactly("before the cut", "after the cut");
       assertThat(stdio.stderr()).as(stdio::describe).noneMatch(l -> l.startsWith("ferry: "));
     }
-  }
-
-  private static void echo(Socket s, String text) throws IOException {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    OutputStream out = s.getOutputStream();
-    out.write(bytes);
-    out.flush();
-    byte[] back = s.getInputStream().readNBytes(bytes.length);
-    assertThat(new String(back, StandardCharsets.UTF_8)).isEqualTo(text);
-  }
-
-  private static void echo(CliProcess stdio, String line) throws Exception {
-    stdio.stdin().write((line + "\n").getBytes(StandardCharsets.UTF_8));
-    stdio.stdin().flush();
-    stdio.awaitLine(Pattern.compile("^" + Pattern.quote(line) + "$"), START);
   }
 }

@@ -45,10 +45,10 @@ class StdioCommandTest {
     try (CliProcess stdio =
         CliProcess.start(
             CliEnv.withToken(home, fx.token(ALICE)), "stdio", "echo", "--gateway", url)) {
-      echo(stdio, "before the cuts");
+      stdio.echoLine("before the cuts", START);
       for (int i = 1; i <= 2; i++) {
         assertThat(cutter.cut()).as("WebSockets cut").isEqualTo(1);
-        echo(stdio, "after cut " + i);
+        stdio.echoLine("after cut " + i, START);
       }
       stdio.stdin().close(); // EOF up; the echo target then ends its side: EOF down
       assertThat(stdio.waitFor(START)).as(stdio::describe).isZero();
@@ -59,12 +59,6 @@ class StdioCommandTest {
     assertThat(gw.audit("session.end").get(0).path("reason").asText()).isEqualTo("completed");
     assertThat(target.acceptedCount()).as("one upstream connection throughout").isEqualTo(1);
     assertThat(gw.resumes("echo", "ok")).isEqualTo(2);
-  }
-
-  private static void echo(CliProcess stdio, String line) throws Exception {
-    stdio.stdin().write((line + "\n").getBytes(StandardCharsets.UTF_8));
-    stdio.stdin().flush();
-    stdio.awaitLine(Pattern.compile("^" + Pattern.quote(line) + "$"), START);
   }
 
   /**

@@ -205,6 +205,16 @@ public final class CliProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes {@code line} and a newline to stdin, then waits (as {@link #awaitLine}) for exactly that
+   * line to be printed: one round trip through a {@code ferry stdio} tunnel to an echo target.
+   */
+  public void echoLine(String line, Duration timeout) throws IOException {
+    stdin().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    stdin().flush();
+    awaitLine(Pattern.compile("^" + Pattern.quote(line) + "$"), timeout);
+  }
+
   /** The child's stdin (closing it sends end of file). */
   public OutputStream stdin() {
     return process.getOutputStream();

@@ -1,14 +1,13 @@
 package dev.ferry.client.forward;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
+import static dev.ferry.testkit.LoopbackClient.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.testkit.CountingTcpTarget;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.IssuerWarmup;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -98,14 +97,5 @@ class ForwarderAcceptOnlyTest {
         return true; // closed with unread bytes: a reset counts as closed too
       }
     }
-  }
-
-  private static void echo(Socket s, String text) throws IOException {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    OutputStream out = s.getOutputStream();
-    out.write(bytes);
-    out.flush();
-    InputStream in = s.getInputStream();
-    assertThat(new String(in.readNBytes(bytes.length), StandardCharsets.UTF_8)).isEqualTo(text);
   }
 }

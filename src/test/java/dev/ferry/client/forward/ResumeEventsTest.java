@@ -1,6 +1,7 @@
 package dev.ferry.client.forward;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
+import static dev.ferry.testkit.LoopbackClient.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,10 +14,7 @@ import dev.ferry.testkit.ForwarderEvents.Interrupted;
 import dev.ferry.testkit.ForwarderEvents.Resumed;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.LoopbackClient;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,14 +134,5 @@ class ResumeEventsTest {
       assertThat(rec.resumeEvents).singleElement().isInstanceOf(Interrupted.class);
       assertThat(f.stats().resumingConnections()).isZero();
     }
-  }
-
-  static void echo(Socket s, String text) throws IOException {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    OutputStream out = s.getOutputStream();
-    out.write(bytes);
-    out.flush();
-    byte[] back = s.getInputStream().readNBytes(bytes.length);
-    assertThat(new String(back, StandardCharsets.UTF_8)).isEqualTo(text);
   }
 }

@@ -2,6 +2,7 @@ package dev.ferry.client.forward;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
 import static dev.ferry.testkit.GatewayFixture.BOB;
+import static dev.ferry.testkit.LoopbackClient.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -23,9 +24,7 @@ import dev.ferry.tunnel.TunnelError;
 import dev.ferry.tunnel.relay.Relay;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -192,15 +191,6 @@ class ResumeTest {
       assertThat(rec.refused).isEmpty();
       assertThat(rec.reasons.get(0)).contains("resume-timeout");
     }
-  }
-
-  static void echo(Socket s, String text) throws IOException {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    OutputStream out = s.getOutputStream();
-    out.write(bytes);
-    out.flush();
-    byte[] back = s.getInputStream().readNBytes(bytes.length);
-    assertThat(new String(back, StandardCharsets.UTF_8)).isEqualTo(text);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.ferry.desktop.app;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ferry.desktop.DesktopWorld;
@@ -11,9 +10,6 @@ import dev.ferry.desktop.proxies.ProxyItem;
 import dev.ferry.desktop.settings.SettingsModel;
 import dev.ferry.desktop.settings.SettingsStore;
 import dev.ferry.testkit.GatewayFixture;
-import java.io.IOException;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -103,14 +99,6 @@ final class AppHarness implements AutoCloseable {
   }
 
   /** Writes {@code text} to {@code s} and asserts the echo target sends it back. */
-  static void echo(Socket s, String text) throws IOException {
-    byte[] b = text.getBytes(StandardCharsets.UTF_8);
-    s.getOutputStream().write(b);
-    s.getOutputStream().flush();
-    assertThat(new String(s.getInputStream().readNBytes(b.length), StandardCharsets.UTF_8))
-        .isEqualTo(text);
-  }
-
   @Override
   public void close() throws Exception {
     run(vm::close);

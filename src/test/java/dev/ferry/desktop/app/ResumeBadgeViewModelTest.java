@@ -1,6 +1,6 @@
 package dev.ferry.desktop.app;
 
-import static dev.ferry.desktop.app.AppHarness.echo;
+import static dev.ferry.testkit.LoopbackClient.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
