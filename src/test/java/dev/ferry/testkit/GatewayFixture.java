@@ -217,6 +217,15 @@ public final class GatewayFixture
     return f;
   }
 
+  /**
+   * A plain-HTTP connector that reaches the gateway through {@code proxy} (which can cut and refuse
+   * its WebSockets); closed after the test.
+   */
+  public TunnelConnector connectorVia(CuttingProxy proxy) {
+    return closeAfter(
+        new TunnelConnector(GatewayEndpoint.parse("http://127.0.0.1:" + proxy.port()), null));
+  }
+
   /** Starts a TCP target closed after the test. */
   public TcpTarget target(TcpTarget.Behavior behavior) throws IOException {
     return closeAfter(TcpTarget.start(behavior));

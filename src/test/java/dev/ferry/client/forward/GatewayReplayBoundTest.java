@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ferry.client.tunnel.GatewayEndpoint;
-import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.gateway.session.TunnelSession;
 import dev.ferry.testkit.CuttingProxy;
 import dev.ferry.testkit.GatewayFixture;
@@ -75,12 +73,7 @@ class GatewayReplayBoundTest {
             });
     GatewayFixture.Running gw = fx.gateway().proxy("source", target).start();
     CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-    TunnelConnector c =
-        fx.closeAfter(
-            new TunnelConnector(GatewayEndpoint.parse("http://127.0.0.1:" + cutter.port()), null));
-    Forwarder f =
-        fx.closeAfter(new Forwarder(c, "source", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, null));
-    f.start();
+    Forwarder f = fx.forwarder(fx.connectorVia(cutter), "source", fx.tokens(fx.token(ALICE)), null);
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
       s.setSoTimeout(60_000);

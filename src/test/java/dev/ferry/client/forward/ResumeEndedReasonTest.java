@@ -2,29 +2,27 @@ package dev.ferry.client.forward;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
 import static dev.ferry.testkit.GatewayFixture.BOB;
+import static dev.ferry.testkit.LoopbackClient.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ferry.client.tunnel.GatewayEndpoint;
-import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.CountingTcpTarget;
 import dev.ferry.testkit.CuttingProxy;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.tunnel.Protocol;
 import dev.ferry.tunnel.TunnelError;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -45,27 +43,6 @@ class ResumeEndedReasonTest {
     fx.warmProvider();
   }
 
-  /** What a forwarder reports. */
-  static final class Recorder implements ForwarderListener {
-    final List<String> closed = new CopyOnWriteArrayList<>();
-    final List<String> resumeFailed = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionClosed(long bytesUp, long bytesDown, String reason) {
-      closed.add(reason);
-    }
-
-    @Override
-    public void connectionRefused(int localPort, TunnelError error, String detail) {
-      closed.add("refused " + error + " " + detail);
-    }
-
-    @Override
-    public void resumeFailed(int localPort, String detail) {
-      resumeFailed.add(detail);
-    }
-  }
-
   /** A raw answer of the gateway to one tunnel request. */
   record Answer(int status, JsonNode problem) {
     String type() {
@@ -82,7 +59,7 @@ class ResumeEndedReasonTest {
     final CountingTcpTarget target;
     final GatewayFixture.Running gw;
     final CuttingProxy cutter;
-    final Recorder rec = new Recorder();
+    final ForwarderEvents rec = new ForwarderEvents();
     final Forwarder forwarder;
     final Socket app;
     final String sessionId;
@@ -94,30 +71,15 @@ class ResumeEndedReasonTest {
               .proxy("echo", target.address(), limits, new AccessRule(Set.of(ALICE, BOB), Set.of()))
               .start();
       cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-      TunnelConnector c =
-          fx.closeAfter(
-              new TunnelConnector(
-                  GatewayEndpoint.parse("http://127.0.0.1:" + cutter.port()), null));
-      forwarder =
-          fx.closeAfter(new Forwarder(c, "echo", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, rec));
-      forwarder.start();
+      forwarder = fx.forwarder(fx.connectorVia(cutter), "echo", fx.tokens(fx.token(ALICE)), rec);
       app = new Socket();
       app.connect(new InetSocketAddress("127.0.0.1", forwarder.port()), 5000);
       app.setSoTimeout(120_000);
-      echo("before the cut");
+      echo(app, "before the cut");
       sessionId = gw.audit("session.start").get(0).path("sessionId").asText();
       // Hold the cut: every reconnect is reset until the gateway has ended the session.
       cutter.refuseNew(true);
       assertThat(cutter.cut()).isEqualTo(1);
-    }
-
-    void echo(String text) throws IOException {
-      byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-      OutputStream out = app.getOutputStream();
-      out.write(bytes);
-      out.flush();
-      assertThat(new String(app.getInputStream().readNBytes(bytes.length), StandardCharsets.UTF_8))
-          .isEqualTo(text);
     }
 
     JsonNode awaitEnd(String reason) {
@@ -136,7 +98,10 @@ class ResumeEndedReasonTest {
           .atMost(Duration.ofSeconds(60))
           .untilAsserted(() -> assertThat(rec.resumeFailed).hasSize(1));
       assertThat(app.getInputStream().read()).as("local connection closed").isEqualTo(-1);
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rec.closed).hasSize(1));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(rec.reasons).hasSize(1));
+      assertThat(rec.refused).as("no local connection refused").isEmpty();
       return rec.resumeFailed.get(0);
     }
 
@@ -208,7 +173,7 @@ class ResumeEndedReasonTest {
       assertThat(failed)
           .isEqualTo(
               "could not resume the tunnel to echo: the session ended: idle-timeout (idle for 3s)");
-      assertThat(t.rec.closed.get(0)).startsWith("session-ended: ").contains("idle-timeout");
+      assertThat(t.rec.reasons.get(0)).startsWith("session-ended: ").contains("idle-timeout");
       assertThat(t.forwarder.resumes()).isZero();
       assertThat(TunnelResumer.retryable(TunnelError.SESSION_ENDED)).isFalse();
       int attempts = t.cutter.accepted();
@@ -304,7 +269,7 @@ class ResumeEndedReasonTest {
           .isEqualTo(
               "could not resume the tunnel to echo: the session ended: proxy-removed"
                   + " (proxy echo was removed from the gateway's configuration)");
-      assertThat(t.rec.closed.get(0)).startsWith("session-ended: ").contains("proxy-removed");
+      assertThat(t.rec.reasons.get(0)).startsWith("session-ended: ").contains("proxy-removed");
 
       // Bob asks for the same id: the proxy is gone for him, as for anybody, and nothing more.
       Answer bobs = t.resume("echo", fx.token(BOB), t.sessionId);

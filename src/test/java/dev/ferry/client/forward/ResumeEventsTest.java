@@ -5,8 +5,6 @@ import static dev.ferry.testkit.LoopbackClient.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ferry.client.tunnel.GatewayEndpoint;
-import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.testkit.CountingTcpTarget;
 import dev.ferry.testkit.CuttingProxy;
 import dev.ferry.testkit.ForwarderEvents;
@@ -44,11 +42,7 @@ class ResumeEventsTest {
           fx.gateway().proxy("echo", target.address(), GatewayFixture.relaxed()).start();
       CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
       ForwarderEvents rec = new ForwarderEvents();
-      TunnelConnector c =
-          fx.closeAfter(
-              new TunnelConnector(
-                  GatewayEndpoint.parse("http://127.0.0.1:" + cutter.port()), null));
-      Forwarder f = fx.forwarder(c, "echo", fx.tokens(fx.token(ALICE)), rec);
+      Forwarder f = fx.forwarder(fx.connectorVia(cutter), "echo", fx.tokens(fx.token(ALICE)), rec);
       try (Socket s = LoopbackClient.connect(f.port(), Duration.ofSeconds(60))) {
         echo(s, "before the cut");
         assertThat(f.connections())
@@ -117,11 +111,7 @@ class ResumeEventsTest {
               .start();
       CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
       ForwarderEvents rec = new ForwarderEvents();
-      TunnelConnector c =
-          fx.closeAfter(
-              new TunnelConnector(
-                  GatewayEndpoint.parse("http://127.0.0.1:" + cutter.port()), null));
-      Forwarder f = fx.forwarder(c, "echo", fx.tokens(fx.token(ALICE)), rec);
+      Forwarder f = fx.forwarder(fx.connectorVia(cutter), "echo", fx.tokens(fx.token(ALICE)), rec);
       try (Socket s = LoopbackClient.connect(f.port(), Duration.ofSeconds(60))) {
         echo(s, "before the cut");
         cutter.refuseNew(true);

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ferry.client.tunnel.GatewayEndpoint;
 import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.gateway.config.AccessRule;
@@ -58,9 +57,7 @@ class ResumeTest {
   /** A forwarder whose tunnels run through {@code proxy} to {@code gw}. */
   static Forwarder forwarder(CuttingProxy proxy, String name, ForwarderEvents rec, String token)
       throws Exception {
-    TunnelConnector c =
-        fx.closeAfter(
-            new TunnelConnector(GatewayEndpoint.parse("http://127.0.0.1:" + proxy.port()), null));
+    TunnelConnector c = fx.connectorVia(proxy);
     return fx.forwarder(c, name, fx.tokens(token), rec);
   }
 

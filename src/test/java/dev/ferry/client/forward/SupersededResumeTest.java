@@ -1,26 +1,21 @@
 package dev.ferry.client.forward;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
+import static dev.ferry.testkit.LoopbackClient.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ferry.client.tunnel.GatewayEndpoint;
 import dev.ferry.client.tunnel.Tunnel;
-import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.CountingTcpTarget;
 import dev.ferry.testkit.CuttingProxy;
+import dev.ferry.testkit.ForwarderEvents;
 import dev.ferry.testkit.GatewayFixture;
-import dev.ferry.tunnel.TunnelError;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -40,27 +35,6 @@ class SupersededResumeTest {
     fx.warmProvider();
   }
 
-  /** What the forwarder reports. */
-  static final class Reports implements ForwarderListener {
-    final List<String> closed = new CopyOnWriteArrayList<>();
-    final List<String> resumeFailed = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionClosed(long bytesUp, long bytesDown, String reason) {
-      closed.add(reason);
-    }
-
-    @Override
-    public void connectionRefused(int localPort, TunnelError error, String detail) {
-      closed.add("refused " + error + " " + detail);
-    }
-
-    @Override
-    public void resumeFailed(int localPort, String detail) {
-      resumeFailed.add(detail);
-    }
-  }
-
   @Test
   @Timeout(180)
   @DisplayName("the cut forwarder's resume learns its session was superseded and stops")
@@ -75,24 +49,13 @@ class SupersededResumeTest {
               .proxy("echo", target.address(), oneEach, new AccessRule(Set.of(ALICE), Set.of()))
               .start();
       CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-      TunnelConnector viaCutter =
-          fx.closeAfter(
-              new TunnelConnector(
-                  GatewayEndpoint.parse("http://127.0.0.1:" + cutter.port()), null));
-      Reports reports = new Reports();
+      ForwarderEvents reports = new ForwarderEvents();
       Forwarder forwarder =
-          fx.closeAfter(
-              new Forwarder(
-                  viaCutter, "echo", fx.tokens(fx.token(ALICE)), "127.0.0.1", 0, reports));
-      forwarder.start();
+          fx.forwarder(fx.connectorVia(cutter), "echo", fx.tokens(fx.token(ALICE)), reports);
       try (Socket app = new Socket()) {
         app.connect(new InetSocketAddress("127.0.0.1", forwarder.port()), 5000);
         app.setSoTimeout(120_000);
-        byte[] hello = "hello".getBytes(StandardCharsets.UTF_8);
-        OutputStream out = app.getOutputStream();
-        out.write(hello);
-        out.flush();
-        assertThat(app.getInputStream().readNBytes(hello.length)).isEqualTo(hello);
+        echo(app, "hello");
         String oldId = gw.audit("session.start").get(0).path("sessionId").asText();
 
         cutter.refuseNew(true);
@@ -123,8 +86,9 @@ class SupersededResumeTest {
         assertThat(app.getInputStream().read()).as("local connection closed").isEqualTo(-1);
         await()
             .atMost(Duration.ofSeconds(10))
-            .untilAsserted(() -> assertThat(reports.closed).hasSize(1));
-        assertThat(reports.closed.get(0)).startsWith("session-ended: ").contains("superseded");
+            .untilAsserted(() -> assertThat(reports.reasons).hasSize(1));
+        assertThat(reports.refused).as("no local connection refused").isEmpty();
+        assertThat(reports.reasons.get(0)).startsWith("session-ended: ").contains("superseded");
         assertThat(forwarder.resumes()).isZero();
         assertThat(gw.audit("session.denied"))
             .singleElement()

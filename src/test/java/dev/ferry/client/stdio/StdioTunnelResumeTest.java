@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ferry.client.tunnel.GatewayEndpoint;
 import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.testkit.CuttingProxy;
 import dev.ferry.testkit.GatewayFixture;
@@ -51,9 +50,7 @@ class StdioTunnelResumeTest {
     TcpTarget target = fx.target(TcpTarget.sourceAndDigest(size));
     GatewayFixture.Running gw = fx.gateway().proxy("bulk", target).start();
     CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-    TunnelConnector connector =
-        fx.closeAfter(
-            new TunnelConnector(GatewayEndpoint.parse("http://127.0.0.1:" + cutter.port()), null));
+    TunnelConnector connector = fx.connectorVia(cutter);
     StdioTunnel tunnel = new StdioTunnel(connector, "bulk", fx.tokens(fx.token(ALICE)));
 
     CountingInput stdin = new CountingInput(Streams.patternInput(size));
