@@ -1,5 +1,8 @@
 package dev.ferry.testkit;
 
+import static org.awaitility.Awaitility.await;
+
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,7 +10,9 @@ import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /** Deterministic byte streams and their digests, for transfer tests. */
@@ -161,5 +166,39 @@ public final class Streams {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * {@code out}, adding to {@code count} what each write handed to it (for a socket: what the
+   * kernel accepted), so a test can see a writer being held back.
+   */
+  public static OutputStream counting(OutputStream out, AtomicLong count) {
+    return new FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        count.addAndGet(len);
+      }
+    };
+  }
+
+  /**
+   * Waits (at most 60 s) until {@code counter} did not move for a second, four looks 250 ms apart
+   * (a blocked writer); returns where it stopped.
+   */
+  public static long awaitStall(AtomicLong counter) {
+    long[] last = {-1};
+    int[] unchanged = {0};
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              long now = counter.get();
+              unchanged[0] = now == last[0] ? unchanged[0] + 1 : 0;
+              last[0] = now;
+              return unchanged[0] >= 4;
+            });
+    return last[0];
   }
 }

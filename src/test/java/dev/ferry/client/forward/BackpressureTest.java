@@ -11,9 +11,7 @@ import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.relay.Relay;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,39 +76,6 @@ class BackpressureTest {
     return metric.usedDirectMemory() + metric.usedHeapMemory();
   }
 
-  /** An output stream counting what the kernel accepted (each write returned). */
-  static final class Counting extends FilterOutputStream {
-    final AtomicLong count;
-
-    Counting(OutputStream out, AtomicLong count) {
-      super(out);
-      this.count = count;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count.addAndGet(len);
-    }
-  }
-
-  /** Waits until {@code counter} did not move for one second (a blocked writer). */
-  static long awaitStall(AtomicLong counter) {
-    long[] last = {-1};
-    int[] unchanged = {0};
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              long now = counter.get();
-              unchanged[0] = now == last[0] ? unchanged[0] + 1 : 0;
-              last[0] = now;
-              return unchanged[0] >= 4;
-            });
-    return last[0];
-  }
-
   /** Runs {@code body} on a daemon thread of its own (not a pool a blocked write could starve). */
   static CompletableFuture<Void> thread(String name, IoTask body) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -170,11 +135,11 @@ class BackpressureTest {
           thread(
               "client-writer",
               () -> {
-                Streams.writePattern(new Counting(s.getOutputStream(), written), SIZE);
+                Streams.writePattern(Streams.counting(s.getOutputStream(), written), SIZE);
                 s.shutdownOutput();
               });
       try {
-        long stalled = awaitStall(written);
+        long stalled = Streams.awaitStall(written);
         long memory = nettyMemory() - memoryBefore;
         System.out.printf(
             "target not reading: client stalled after %.1f MiB (bound %.1f MiB), Netty memory +%.1f MiB%n",
@@ -203,7 +168,7 @@ class BackpressureTest {
         fx.target(
             (s, t) -> {
               // flood(), but counted and finite so the client can check every byte.
-              Streams.writePattern(new Counting(s.getOutputStream(), sent), SIZE);
+              Streams.writePattern(Streams.counting(s.getOutputStream(), sent), SIZE);
               s.shutdownOutput();
               s.getInputStream().readAllBytes();
             });
@@ -212,7 +177,7 @@ class BackpressureTest {
     long memoryBefore = nettyMemory();
     try (Socket s = connect(f)) {
       awaitOpen(gw);
-      long stalled = awaitStall(sent);
+      long stalled = Streams.awaitStall(sent);
       long memory = nettyMemory() - memoryBefore;
       System.out.printf(
           "client not reading: target stalled after %.1f MiB (bound %.1f MiB), Netty memory +%.1f MiB%n",

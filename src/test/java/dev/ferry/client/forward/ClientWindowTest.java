@@ -8,7 +8,6 @@ import dev.ferry.testkit.GatewayFixture;
 import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.Protocol;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -30,22 +29,6 @@ class ClientWindowTest {
 
   static final long LIMIT = Protocol.FLOW_WINDOW_BYTES + Protocol.MAX_DATA_PAYLOAD;
 
-  /** An output stream counting what the kernel accepted. */
-  static final class Counting extends java.io.FilterOutputStream {
-    final AtomicLong count;
-
-    Counting(OutputStream out, AtomicLong count) {
-      super(out);
-      this.count = count;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws java.io.IOException {
-      out.write(b, off, len);
-      count.addAndGet(len);
-    }
-  }
-
   @Test
   @DisplayName("an application that stops reading: at most the window waits in the forwarder")
   void stalledApplicationHoldsAtMostTheWindow() throws Exception {
@@ -54,7 +37,7 @@ class ClientWindowTest {
     TcpTarget target =
         fx.target(
             (s, t) -> {
-              Streams.writePattern(new Counting(s.getOutputStream(), sent), size);
+              Streams.writePattern(Streams.counting(s.getOutputStream(), sent), size);
               s.shutdownOutput();
               s.getInputStream().readAllBytes();
             });
@@ -68,18 +51,7 @@ class ClientWindowTest {
       s.connect(new InetSocketAddress("127.0.0.1", f.port()), 5000);
       s.setSoTimeout(60_000);
       // The application reads nothing until the target's writes are held back.
-      long[] last = {-1};
-      int[] same = {0};
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(250))
-          .until(
-              () -> {
-                long now = sent.get();
-                same[0] = now == last[0] ? same[0] + 1 : 0;
-                last[0] = now;
-                return same[0] >= 4;
-              });
+      Streams.awaitStall(sent);
       System.out.printf(
           "application not reading: target held at %.1f MiB, %.2f MiB waited in the forwarder%n",
           sent.get() / (double) (1 << 20), f.pendingPeak() / (double) (1 << 20));

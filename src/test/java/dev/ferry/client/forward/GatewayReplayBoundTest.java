@@ -13,7 +13,6 @@ import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.Protocol;
 import dev.ferry.tunnel.relay.Relay;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.MessageDigest;
@@ -36,22 +35,6 @@ class GatewayReplayBoundTest {
 
   static final long BOUND = Relay.REPLAY_CAP + Protocol.MAX_DATA_PAYLOAD;
 
-  /** An output stream counting what the kernel accepted. */
-  static final class Counting extends java.io.FilterOutputStream {
-    final AtomicLong count;
-
-    Counting(OutputStream out, AtomicLong count) {
-      super(out);
-      this.count = count;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws java.io.IOException {
-      out.write(b, off, len);
-      count.addAndGet(len);
-    }
-  }
-
   /**
    * What this proves: with nothing from the gateway reaching the client (so no DATA arrives there
    * and the client acknowledges nothing), the gateway fills its replay buffer to the cap and stops
@@ -67,7 +50,7 @@ class GatewayReplayBoundTest {
     TcpTarget target =
         fx.target(
             (s, t) -> {
-              Streams.writePattern(new Counting(s.getOutputStream(), targetWrote), size);
+              Streams.writePattern(Streams.counting(s.getOutputStream(), targetWrote), size);
               s.shutdownOutput();
               s.getInputStream().readAllBytes();
             });

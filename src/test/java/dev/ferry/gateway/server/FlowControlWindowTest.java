@@ -13,10 +13,8 @@ import dev.ferry.testkit.Streams;
 import dev.ferry.testkit.TcpTarget;
 import dev.ferry.tunnel.Protocol;
 import dev.ferry.tunnel.TunnelError;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -68,41 +66,34 @@ class FlowControlWindowTest {
     };
   }
 
-  /** An output stream counting what the kernel accepted (each write returned). */
-  static final class Counting extends FilterOutputStream {
-    final AtomicLong count;
-
-    Counting(OutputStream out, AtomicLong count) {
-      super(out);
-      this.count = count;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count.addAndGet(len);
-    }
-  }
-
   static TunnelSession onlySession(GatewayFixture.Running gw) {
     await().atMost(Duration.ofSeconds(20)).until(() -> gw.server().sessions().size() == 1);
     return gw.server().sessions().iterator().next();
   }
 
-  /** Waits until {@code counter} did not move for a second (a blocked writer). */
-  static void awaitStall(AtomicLong counter) {
-    long[] last = {-1};
-    int[] same = {0};
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              long now = counter.get();
-              same[0] = now == last[0] ? same[0] + 1 : 0;
-              last[0] = now;
-              return same[0] >= 4;
-            });
+  /**
+   * Reads {@code ws} in the background, keeping the highest ACK in {@code maxAck}; completes with
+   * the close frame, or null when the connection ended without one.
+   */
+  static CompletableFuture<RawWebSocket.Frame> readAcksUntilClose(
+      RawWebSocket ws, AtomicLong maxAck) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            while (true) {
+              RawWebSocket.Frame f = ws.readFrame();
+              if (f == null || f.opcode() == RawWebSocket.CLOSE) {
+                return f;
+              }
+              byte[] p = f.payload();
+              if (f.opcode() == RawWebSocket.BINARY && p.length == 9 && p[0] == 2) {
+                maxAck.accumulateAndGet(ByteBuffer.wrap(p, 1, 8).getLong(), Math::max);
+              }
+            }
+          } catch (IOException e) {
+            return null;
+          }
+        });
   }
 
   @Test
@@ -132,14 +123,14 @@ class FlowControlWindowTest {
           CompletableFuture.runAsync(
               () -> {
                 try {
-                  Streams.writePattern(new Counting(s.getOutputStream(), written), size);
+                  Streams.writePattern(Streams.counting(s.getOutputStream(), written), size);
                   s.shutdownOutput();
                 } catch (IOException e) {
                   throw new RuntimeException(e);
                 }
               });
       try {
-        awaitStall(written);
+        Streams.awaitStall(written);
         System.out.printf(
             "stalled upstream: client wrote %.1f MiB, %.2f MiB waited at the gateway (limit %.2f)%n",
             written.get() / (double) MIB,
@@ -182,24 +173,7 @@ class FlowControlWindowTest {
       assertThat(ws.readFrame().payload()[0]).as("SESSION first").isEqualTo((byte) 3);
       TunnelSession session = onlySession(gw);
       AtomicLong maxAck = new AtomicLong();
-      CompletableFuture<RawWebSocket.Frame> close =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  while (true) {
-                    RawWebSocket.Frame f = ws.readFrame();
-                    if (f == null || f.opcode() == RawWebSocket.CLOSE) {
-                      return f;
-                    }
-                    byte[] p = f.payload();
-                    if (f.opcode() == RawWebSocket.BINARY && p.length == 9 && p[0] == 2) {
-                      maxAck.accumulateAndGet(ByteBuffer.wrap(p, 1, 8).getLong(), Math::max);
-                    }
-                  }
-                } catch (IOException e) {
-                  return null;
-                }
-              });
+      CompletableFuture<RawWebSocket.Frame> close = readAcksUntilClose(ws, maxAck);
       // 64 MiB in full DATA frames without ever waiting for an ACK, or until the gateway hangs up.
       byte[] payload = RawWebSocket.random(Protocol.MAX_DATA_PAYLOAD);
       long sent = 0;
@@ -269,24 +243,7 @@ class FlowControlWindowTest {
       assertThat(ws.readFrame().payload()[0]).as("SESSION first").isEqualTo((byte) 3);
       TunnelSession session = onlySession(gw);
       AtomicLong maxAck = new AtomicLong();
-      CompletableFuture<RawWebSocket.Frame> close =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  while (true) {
-                    RawWebSocket.Frame f = ws.readFrame();
-                    if (f == null || f.opcode() == RawWebSocket.CLOSE) {
-                      return f;
-                    }
-                    byte[] p = f.payload();
-                    if (f.opcode() == RawWebSocket.BINARY && p.length == 9 && p[0] == 2) {
-                      maxAck.accumulateAndGet(ByteBuffer.wrap(p, 1, 8).getLong(), Math::max);
-                    }
-                  }
-                } catch (IOException e) {
-                  return null;
-                }
-              });
+      CompletableFuture<RawWebSocket.Frame> close = readAcksUntilClose(ws, maxAck);
       MessageDigest sentDigest = Streams.sha256();
       long sent = 0;
       long budget = Protocol.FLOW_WINDOW_BYTES - MIB / 2; // what this client allows itself
