@@ -71,6 +71,14 @@ class FlowControlWindowTest {
     return gw.server().sessions().iterator().next();
   }
 
+  /** A raw client's tunnel to {@code db} as alice: upgraded, and the SESSION frame read first. */
+  static RawWebSocket openRawTunnel(GatewayFixture.Running gw) throws IOException {
+    RawWebSocket ws = fx.closeAfter(RawWebSocket.open(gw.port(), "db", fx.token(ALICE)));
+    assertThat(ws.status()).as(ws.head() + ws.body()).isEqualTo(101);
+    assertThat(ws.readFrame().payload()[0]).as("SESSION first").isEqualTo((byte) 3);
+    return ws;
+  }
+
   /**
    * Reads {@code ws} in the background, keeping the highest ACK in {@code maxAck}; completes with
    * the close frame, or null when the connection ended without one.
@@ -168,9 +176,7 @@ class FlowControlWindowTest {
     CompletableFuture<Void> upstreamDone = new CompletableFuture<>();
     TcpTarget target = fx.target(stallThenCount(release, upstream, upstreamDone));
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
-    try (RawWebSocket ws = fx.closeAfter(RawWebSocket.open(gw.port(), "db", fx.token(ALICE)))) {
-      assertThat(ws.status()).as(ws.head() + ws.body()).isEqualTo(101);
-      assertThat(ws.readFrame().payload()[0]).as("SESSION first").isEqualTo((byte) 3);
+    try (RawWebSocket ws = openRawTunnel(gw)) {
       TunnelSession session = onlySession(gw);
       AtomicLong maxAck = new AtomicLong();
       CompletableFuture<RawWebSocket.Frame> close = readAcksUntilClose(ws, maxAck);
@@ -238,9 +244,7 @@ class FlowControlWindowTest {
               upstreamDigest.complete(md.digest());
             });
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
-    try (RawWebSocket ws = fx.closeAfter(RawWebSocket.open(gw.port(), "db", fx.token(ALICE)))) {
-      assertThat(ws.status()).as(ws.head() + ws.body()).isEqualTo(101);
-      assertThat(ws.readFrame().payload()[0]).as("SESSION first").isEqualTo((byte) 3);
+    try (RawWebSocket ws = openRawTunnel(gw)) {
       TunnelSession session = onlySession(gw);
       AtomicLong maxAck = new AtomicLong();
       CompletableFuture<RawWebSocket.Frame> close = readAcksUntilClose(ws, maxAck);
