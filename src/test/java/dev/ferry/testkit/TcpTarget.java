@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -178,6 +179,16 @@ public final class TcpTarget implements AutoCloseable {
           t.wait(100);
         }
       }
+    };
+  }
+
+  /**
+   * Reads nothing until {@code gate} opens, then behaves as {@code then}: a stall, then recovery.
+   */
+  public static Behavior after(CountDownLatch gate, Behavior then) {
+    return (s, t) -> {
+      gate.await();
+      then.handle(s, t);
     };
   }
 

@@ -117,14 +117,7 @@ class BackpressureTest {
       "a target that does not read stops the client's writes; nothing is lost once it reads")
   void targetStopsReading() throws Exception {
     CountDownLatch reading = new CountDownLatch(1);
-    TcpTarget.Behavior digest = TcpTarget.digestAfterEof();
-    TcpTarget target =
-        fx.target(
-            (s, t) -> {
-              // neverRead() until released, then digestAfterEof().
-              reading.await();
-              digest.handle(s, t);
-            });
+    TcpTarget target = fx.target(TcpTarget.after(reading, TcpTarget.digestAfterEof()));
     GatewayFixture.Running gw = fx.gateway().proxy("slow", target).start();
     Forwarder f = forwarder(gw, "slow");
     long memoryBefore = nettyMemory();

@@ -110,13 +110,7 @@ class FlowControlWindowTest {
   void stalledUpstreamHoldsAtMostTheWindow() throws Exception {
     long size = 48 * MIB;
     CountDownLatch reading = new CountDownLatch(1);
-    TcpTarget.Behavior digest = TcpTarget.digestAfterEof();
-    TcpTarget target =
-        fx.target(
-            (s, t) -> {
-              reading.await();
-              digest.handle(s, t);
-            });
+    TcpTarget target = fx.target(TcpTarget.after(reading, TcpTarget.digestAfterEof()));
     GatewayFixture.Running gw = fx.gateway().proxy("db", target).start();
     Forwarder f =
         fx.closeAfter(
