@@ -1,5 +1,8 @@
 package dev.ferry.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.client.auth.TokenSource;
@@ -442,6 +445,16 @@ public final class GatewayFixture
     /** Audit records of one event type. */
     public List<JsonNode> audit(String event) {
       return audit().stream().filter(n -> n.path("event").asText().equals(event)).toList();
+    }
+
+    /**
+     * Waits (at most {@code bound}) for the session.end record of the one session this gateway
+     * started, checks that it started just that one, and returns the end record.
+     */
+    public JsonNode awaitOnlySessionEnd(Duration bound) {
+      await().atMost(bound).untilAsserted(() -> assertThat(audit("session.end")).hasSize(1));
+      assertThat(audit("session.start")).hasSize(1);
+      return audit("session.end").get(0);
     }
 
     public String metrics() {

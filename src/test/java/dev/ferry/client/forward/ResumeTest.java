@@ -121,11 +121,7 @@ class ResumeTest {
     }
     assertThat(f.resumes()).isEqualTo(cuts);
     assertThat(rec.resumeFailed).isEmpty();
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(() -> assertThat(gw.audit("session.end")).hasSize(1));
-    assertThat(gw.audit("session.start")).hasSize(1);
-    JsonNode end = gw.audit("session.end").get(0);
+    JsonNode end = gw.awaitOnlySessionEnd(Duration.ofSeconds(30));
     assertThat(end.path("reason").asText()).isEqualTo("completed");
     assertThat(end.path("bytesUp").asLong()).isEqualTo(size);
     assertThat(end.path("bytesDown").asLong()).as("pattern and digest").isEqualTo(size + 32);

@@ -2,7 +2,6 @@ package dev.ferry.client.stdio;
 
 import static dev.ferry.testkit.GatewayFixture.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.client.tunnel.TunnelConnector;
@@ -95,11 +94,7 @@ class StdioTunnelResumeTest {
         "stdio resume: %d MiB each way, %d cuts, %d resumes, 0 SHA-256 mismatches%n",
         size >> 20, made, tunnel.resumes());
 
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(() -> assertThat(gw.audit("session.end")).hasSize(1));
-    assertThat(gw.audit("session.start")).hasSize(1);
-    JsonNode end = gw.audit("session.end").get(0);
+    JsonNode end = gw.awaitOnlySessionEnd(Duration.ofSeconds(30));
     assertThat(end.path("reason").asText()).isEqualTo("completed");
     assertThat(end.path("bytesUp").asLong()).isEqualTo(size);
     assertThat(gw.resumes("bulk", "ok")).isEqualTo(cuts);
