@@ -63,7 +63,7 @@ class DesktopEndToEndTest {
     window.waitFor(() -> window.text("#emptyMessage").equals("Sign in to see your proxies."));
 
     window.world.nextSignInIsAlice();
-    robot.clickOn("#signIn");
+    window.clickSignIn();
     window.waitFor(
         () ->
             window.text("#signedInUser").equals(GatewayFixture.ALICE)

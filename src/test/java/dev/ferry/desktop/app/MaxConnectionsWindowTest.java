@@ -78,7 +78,7 @@ class MaxConnectionsWindowTest {
     ListView<?> gateways = robot.lookup("#gatewayList").queryListView();
     window.waitFor(() -> gateways.getItems().size() == 1);
     window.world.nextSignInIsAlice();
-    robot.clickOn("#signIn");
+    window.clickSignIn();
     window.waitFor(
         () ->
             window.exists("#signedInUser")

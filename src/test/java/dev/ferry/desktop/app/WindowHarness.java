@@ -45,6 +45,15 @@ final class WindowHarness implements AutoCloseable {
     return ((Labeled) robot.lookup(query).query()).getText();
   }
 
+  /**
+   * Clicks Sign in once it is enabled: adding a gateway first tries a silent sign-in, during which
+   * the button is disabled and a click does nothing.
+   */
+  void clickSignIn() throws Exception {
+    waitFor(() -> !robot.lookup("#signIn").query().isDisabled());
+    robot.clickOn("#signIn");
+  }
+
   boolean exists(String query) {
     return robot.lookup(query).tryQuery().isPresent();
   }
