@@ -46,36 +46,6 @@ public record SessionRecord(
     reason = reason == null ? "" : reason;
   }
 
-  /** A session whose tunnel never needed a resume. */
-  public SessionRecord(
-      long id,
-      String gateway,
-      String gatewayName,
-      String proxy,
-      int localPort,
-      int clientPort,
-      Instant start,
-      Instant end,
-      long bytesUp,
-      long bytesDown,
-      Outcome outcome,
-      String reason) {
-    this(
-        id,
-        gateway,
-        gatewayName,
-        proxy,
-        localPort,
-        clientPort,
-        start,
-        end,
-        bytesUp,
-        bytesDown,
-        outcome,
-        reason,
-        0);
-  }
-
   public Duration duration() {
     Duration d = Duration.between(start, end);
     return d.isNegative() ? Duration.ZERO : d;

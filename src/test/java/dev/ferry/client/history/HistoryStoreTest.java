@@ -51,7 +51,8 @@ class HistoryStoreTest {
         up,
         down,
         Outcome.ofCloseReason(reason),
-        reason);
+        reason,
+        0);
   }
 
   @Test

@@ -75,7 +75,8 @@ class HistoryViewModelTest {
         up,
         down,
         outcome,
-        reason);
+        reason,
+        0);
   }
 
   private List<String> shown() throws Exception {
@@ -151,7 +152,7 @@ class HistoryViewModelTest {
     Instant old = Instant.now().minus(Duration.ofDays(20));
     vm.record(
             new SessionRecord(
-                0, "g", "g", "old", 1, 2, old, old.plusSeconds(1), 0, 0, Outcome.OK, ""))
+                0, "g", "g", "old", 1, 2, old, old.plusSeconds(1), 0, 0, Outcome.OK, "", 0))
         .get(10, TimeUnit.SECONDS);
     vm.record(session("new", 1, 1, Outcome.OK, "completed")).get(10, TimeUnit.SECONDS);
     ui.run(() -> vm.retentionDaysProperty().set(7));
