@@ -132,7 +132,7 @@ BOB=$(cat "$W/idp/bob.token")
 export FERRY_GATEWAY="$GW"
 
 # --- version and list -------------------------------------------------------------------
-if java -jar "$JAR" --version | grep -qE '^ferry [0-9]'; then pass "ferry --version"; else fail "ferry --version"; fi
+if grep -qE '^ferry [0-9]' <<<"$(java -jar "$JAR" --version)"; then pass "ferry --version"; else fail "ferry --version"; fi
 if FERRY_TOKEN=$ALICE java -jar "$JAR" list >"$W/list.out" 2>&1 && grep -q '^pg' "$W/list.out"; then
   pass "list shows pg to alice"
 else
@@ -165,7 +165,7 @@ out=$(FERRY_TOKEN=$ALICE timeout 60 ssh -i "$W/id" -p 22 \
   -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR \
   -o "ProxyCommand=java -jar $JAR stdio ssh" root@ssh 'echo ferry-ssh-ok; head -c 3000000 /dev/zero | sha256sum' 2>&1)
 expected_zero_sum=$(head -c 3000000 /dev/zero | sha256sum)
-if printf '%s\n' "$out" | grep -q '^ferry-ssh-ok$' && printf '%s\n' "$out" | grep -qF "$expected_zero_sum"; then
+if grep -q '^ferry-ssh-ok$' <<<"$out" && grep -qF "$expected_zero_sum" <<<"$out"; then
   pass "ssh with ProxyCommand='ferry stdio'"
 else
   fail "ssh: $out"
@@ -199,7 +199,7 @@ expect_refusal() { # name expected_exit pattern -- command...
   local out rc
   out=$("$@" 2>&1 </dev/null)
   rc=$?
-  if [ $rc -eq "$want" ] && printf '%s' "$out" | grep -qiE "$pattern"; then
+  if [ $rc -eq "$want" ] && grep -qiE "$pattern" <<<"$out"; then
     pass "$name (exit $rc: $(printf '%s' "$out" | head -1))"
   else
     fail "$name: exit $rc, wanted $want matching '$pattern': $out"

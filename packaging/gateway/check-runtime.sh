@@ -57,14 +57,14 @@ else
   finish
 fi
 mods=$("$RT/bin/java" --list-modules 2>&1)
-if printf '%s\n' "$mods" | grep -qE '^(java\.desktop|javafx\.)'; then
+if grep -qE '^(java\.desktop|javafx\.)' <<<"$mods"; then
   fail "the gateway runtime contains desktop modules: $(printf '%s' "$mods" | tr '\n' ' ')"
 else
   pass "no java.desktop, no JavaFX in the runtime ($(printf '%s' "$mods" | sed 's/@.*//' | paste -sd' ' -))"
 fi
 # picocli builds every subcommand (demo, desktop included) at start-up: they must load without
 # JavaFX and AWT.
-if "$RT/bin/java" -jar "$JAR" --version 2>&1 | grep -qE '^ferry [0-9]'; then
+if grep -qE '^ferry [0-9]' <<<"$("$RT/bin/java" -jar "$JAR" --version 2>&1)"; then
   pass "ferry --version on the gateway runtime"
 else
   fail "ferry --version on the gateway runtime: $("$RT/bin/java" -jar "$JAR" --version 2>&1 | tail -3)"
@@ -128,12 +128,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$GW/readyz")
 if [ "$code" = 200 ]; then pass "/readyz 200"; else fail "/readyz $code"; fi
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$GW/healthz")
 if [ "$code" = 200 ]; then pass "/healthz 200"; else fail "/healthz $code"; fi
-if curl -s --max-time 5 "$GW/v1/info" | grep -q '"name":"runtime-check"'; then
+if grep -q '"name":"runtime-check"' <<<"$(curl -s --max-time 5 "$GW/v1/info")"; then
   pass "/v1/info names the gateway from \${FERRY_NAME:-runtime-check}"
 else
   fail "/v1/info: $(curl -s --max-time 5 "$GW/v1/info")"
 fi
-if curl -s --max-time 5 "$GW/metrics" | grep -q '^ferry_'; then pass "/metrics"; else fail "/metrics has no ferry_ series"; fi
+# Whole body first, then grep: under pipefail, `curl | grep -q` fails when grep stops reading
+# early and curl gets EPIPE on the rest of a large body.
+metrics=$(curl -s --max-time 5 "$GW/metrics")
+if grep -q '^ferry_' <<<"$metrics"; then pass "/metrics"; else fail "/metrics has no ferry_ series ($(wc -c <<<"$metrics") bytes)"; fi
 
 # --- a tunnel carries bytes -------------------------------------------------------------------
 head -c 300000 /dev/urandom >"$W/blob"
@@ -171,7 +174,7 @@ if [ $rc -eq 0 ] && [ $ms -lt 8000 ]; then
 else
   fail "SIGTERM with a tunnel open: exit $rc after $ms ms"
 fi
-if [ -n "$session" ] && grep '"session.end"' "$W/audit.jsonl" | grep -q "\"sessionId\":\"$session\""; then
+if [ -n "$session" ] && grep '"session.end"' "$W/audit.jsonl" | grep -F "\"sessionId\":\"$session\"" >/dev/null; then
   pass "audit has session.end for the held session ($(grep '"session.end"' "$W/audit.jsonl" | grep "$session" | sed -nE 's/.*"reason":("?[^",}]*"?).*/reason \1/p'))"
 else
   fail "no session.end for the held session '$session' in the audit"
