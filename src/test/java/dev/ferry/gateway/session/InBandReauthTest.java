@@ -53,6 +53,14 @@ class InBandReauthTest {
   static final Duration LIFETIME = Duration.ofSeconds(5);
   static final Duration SKEW = Duration.ofSeconds(2);
 
+  /**
+   * Token lifetime for the two time-scale tests (long transfer, static token). 5 s in the suite;
+   * the issue's own figures (60 s tokens, a 10-minute transfer) with {@code
+   * -Dferry.reauth.lifetime.seconds=60 -Djunit.jupiter.execution.timeout.mode=disabled}.
+   */
+  static final Duration SCALED_LIFETIME =
+      Duration.ofSeconds(Long.getLong("ferry.reauth.lifetime.seconds", LIFETIME.toSeconds()));
+
   /** Sessions end with their token (the default). */
   static Limits bound() {
     return new Limits(
@@ -149,10 +157,10 @@ class InBandReauthTest {
   @DisplayName("tokens that live 5 s carry a 52 s transfer both ways: 0 resets, SHA-256 equal")
   void shortTokensCarryALongTransfer() throws Exception {
     GatewayFixture.Running gw = echoDb();
-    Minting tokens = new Minting(i -> fx.token(ALICE, LIFETIME, "dba"));
+    Minting tokens = new Minting(i -> fx.token(ALICE, SCALED_LIFETIME, "dba"));
     ForwarderEvents rec = new ForwarderEvents();
     Forwarder f = forwarder(gw, tokens, rec);
-    Duration span = LIFETIME.multipliedBy(10).plusSeconds(2);
+    Duration span = SCALED_LIFETIME.multipliedBy(10).plusSeconds(2);
     try (Socket s = connect(f)) {
       long[] count = new long[1];
       CompletableFuture<byte[]> received =
@@ -220,7 +228,7 @@ class InBandReauthTest {
   @DisplayName("a static short token: the session ends with token-expired, client told why")
   void staticTokenEndsOnTime() throws Exception {
     GatewayFixture.Running gw = echoDb();
-    String token = fx.token(ALICE, LIFETIME);
+    String token = fx.token(ALICE, SCALED_LIFETIME);
     Instant exp = UnverifiedExpiry.of(token).orElseThrow();
     ForwarderEvents rec = echoOnceUntilEnded(gw, fx.tokens(token));
     assertThat(rec.reasons.get(0)).startsWith("token-expired");
