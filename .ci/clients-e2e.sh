@@ -23,22 +23,21 @@ log() { printf '%s\n' "$*"; }
 pass() { passed=$((passed + 1)); log "PASS $*"; }
 fail() { failed=$((failed + 1)); log "FAIL $*"; }
 
-# stop PID...: SIGTERM, then SIGKILL after 10 s, so that no wait here can block for ever.
+# stop PID...: SIGTERM, then SIGKILL after 10 s, so that no wait here can block for ever. Only
+# PIDs of our children still running: one that exited earlier may belong to another process now.
 stop() {
-  local p i
-  for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "$@"; do
+  local p i live ours=()
+  live=" $(jobs -pr | tr '\n' ' ') "
+  for p in "$@"; do [[ $live == *" $p "* ]] && ours+=("$p"); done
+  for p in "${ours[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${ours[@]}"; do
     for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$p" 2>/dev/null
     wait "$p" 2>/dev/null
   done
 }
 cleanup() {
-  local p live ours=()
-  # Only our children still running: a PID stopped earlier may belong to another process by now.
-  live=" $(jobs -pr | tr '\n' ' ') "
-  for p in "${pids[@]}"; do [[ $live == *" $p "* ]] && ours+=("$p"); done
-  [ ${#ours[@]} -gt 0 ] && stop "${ours[@]}"
+  stop "${pids[@]}"
   [ -n "${PG_BIN:-}" ] && su postgres -c "$PG_BIN/pg_ctl -D $W/pg -m immediate stop" >/dev/null 2>&1
   wait 2>/dev/null
 }

@@ -50,20 +50,19 @@ pids=()
 log() { printf '[%4ss] %s\n' "$SECONDS" "$*" >&2; }
 
 stop() { # stop PID...: SIGTERM, then SIGKILL after 5 s
-  local p i
-  for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "$@"; do
+  local p i live ours=()
+  # Only our children still running: a PID stopped earlier may belong to another process by now.
+  live=" $(jobs -pr | tr '\n' ' ') "
+  for p in "$@"; do [[ $live == *" $p "* ]] && ours+=("$p"); done
+  for p in "${ours[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${ours[@]}"; do
     for ((i = 0; i < 50; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$p" 2>/dev/null
     wait "$p" 2>/dev/null
   done
 }
 cleanup() {
-  local p live ours=()
-  # Only our children still running: a PID stopped earlier may belong to another process by now.
-  live=" $(jobs -pr | tr '\n' ' ') "
-  for p in "${pids[@]}"; do [[ $live == *" $p "* ]] && ours+=("$p"); done
-  [ ${#ours[@]} -gt 0 ] && stop "${ours[@]}"
+  [ ${#pids[@]} -gt 0 ] && stop "${pids[@]}"
   if [ -n "${BENCH_KEEP:-}" ]; then log "kept $W"; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
