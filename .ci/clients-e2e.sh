@@ -23,18 +23,36 @@ log() { printf '%s\n' "$*"; }
 pass() { passed=$((passed + 1)); log "PASS $*"; }
 fail() { failed=$((failed + 1)); log "FAIL $*"; }
 
+# stop PID...: SIGTERM, then SIGKILL after 10 s, so that no wait here can block for ever. Only
+# PIDs of our children still running: one that exited earlier may belong to another process now.
+stop() {
+  local p i live ours=()
+  live=" $(jobs -pr | tr '\n' ' ') "
+  for p in "$@"; do [[ $live == *" $p "* ]] && ours+=("$p"); done
+  for p in "${ours[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${ours[@]}"; do
+    for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+}
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  stop "${pids[@]}"
   [ -n "${PG_BIN:-}" ] && su postgres -c "$PG_BIN/pg_ctl -D $W/pg -m immediate stop" >/dev/null 2>&1
   wait 2>/dev/null
 }
 trap cleanup EXIT
 
-# wait_for FILE PATTERN SECONDS: until a line matching PATTERN appears in FILE.
+# wait_for FILE PATTERN SECONDS [PID]: until a line matching PATTERN appears in FILE (gives up
+# early once PID has exited).
 wait_for() {
   local i
   for ((i = 0; i < $3 * 10; i++)); do
     grep -qE "$2" "$1" 2>/dev/null && return 0
+    if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+      grep -qE "$2" "$1" 2>/dev/null && return 0
+      break
+    fi
     sleep 0.1
   done
   log "timed out waiting for '$2' in $1:"; sed 's/^/    /' "$1" 2>/dev/null | tail -20
@@ -45,7 +63,7 @@ wait_for() {
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 mkdir -p "$W/pg" && chown postgres "$W/pg"
 su postgres -c "$PG_BIN/initdb -D $W/pg -A trust -U postgres" >"$W/initdb.log" 2>&1 || { cat "$W/initdb.log"; exit 1; }
-su postgres -c "$PG_BIN/pg_ctl -D $W/pg -l $W/pg/server.log -w -o '-c listen_addresses=127.0.0.1 -p $PG_PORT -k $W/pg' start" >/dev/null \
+su postgres -c "$PG_BIN/pg_ctl -D $W/pg -l $W/pg/server.log -w -t 120 -o '-c listen_addresses=127.0.0.1 -p $PG_PORT -k $W/pg' start" >/dev/null \
   || { cat "$W/pg/server.log"; exit 1; }
 
 mkdir -p /run/sshd
@@ -65,15 +83,20 @@ UsePAM no
 PidFile $W/sshd.pid
 CONF
 /usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/sshd.log" &
-pids+=($!)
+SSHD_PID=$!
+pids+=($SSHD_PID)
 
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no >"$W/redis.log" 2>&1 &
-pids+=($!)
+REDIS_PID=$!
+pids+=($REDIS_PID)
+# Listening, not merely started (and a port already taken fails here, by name, not later).
+wait_for "$W/sshd.log" "^Server listening on 127\.0\.0\.1 port $SSH_PORT" 30 $SSHD_PID || exit 1
+wait_for "$W/redis.log" 'Ready to accept connections' 30 $REDIS_PID || exit 1
 
 # --- identity provider and gateway ------------------------------------------------------
 java -cp "$TEST_CP" dev.ferry.testkit.DevIssuerMain "$W/idp" ferry-e2e 900 >"$W/idp.log" 2>&1 &
 pids+=($!)
-wait_for "$W/idp.log" '^issuer: ' 60 || exit 1
+wait_for "$W/idp.log" '^issuer: ' 60 $! || exit 1
 ISSUER=$(cat "$W/idp/issuer")
 
 cat >"$W/gateway.yaml" <<CONF
@@ -125,7 +148,7 @@ fi
 java -jar "$JAR" gateway --config "$W/gateway.yaml" --port "$GW_PORT" >"$W/gateway.log" 2>&1 &
 GW_PID=$!
 pids+=($GW_PID)
-wait_for "$W/gateway.log" '^ferry gateway listening on http://' 60 || exit 1
+wait_for "$W/gateway.log" '^ferry gateway listening on http://' 60 $GW_PID || exit 1
 
 ALICE=$(cat "$W/idp/alice.token")
 BOB=$(cat "$W/idp/bob.token")
@@ -133,12 +156,12 @@ export FERRY_GATEWAY="$GW"
 
 # --- version and list -------------------------------------------------------------------
 if grep -qE '^ferry [0-9]' <<<"$(java -jar "$JAR" --version)"; then pass "ferry --version"; else fail "ferry --version"; fi
-if FERRY_TOKEN=$ALICE java -jar "$JAR" list >"$W/list.out" 2>&1 && grep -q '^pg' "$W/list.out"; then
+if FERRY_TOKEN=$ALICE timeout 60 java -jar "$JAR" list >"$W/list.out" 2>&1 && grep -q '^pg' "$W/list.out"; then
   pass "list shows pg to alice"
 else
   fail "list for alice: $(cat "$W/list.out")"
 fi
-if FERRY_TOKEN=$BOB java -jar "$JAR" list --json >"$W/list-bob.json" 2>&1 && ! grep -q '"pg"' "$W/list-bob.json"; then
+if FERRY_TOKEN=$BOB timeout 60 java -jar "$JAR" list --json >"$W/list-bob.json" 2>&1 && ! grep -q '"pg"' "$W/list-bob.json"; then
   pass "list hides pg from bob"
 else
   fail "list for bob: $(cat "$W/list-bob.json")"
@@ -148,17 +171,17 @@ fi
 FERRY_TOKEN=$ALICE java -jar "$JAR" connect pg --port 0 >"$W/connect-pg.log" 2>&1 &
 CPID=$!
 pids+=($CPID)
-if wait_for "$W/connect-pg.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> pg' 30; then
+if wait_for "$W/connect-pg.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> pg' 60 $CPID; then
   LP=$(sed -nE 's/^forwarding 127\.0\.0\.1:([0-9]+) -> pg.*/\1/p' "$W/connect-pg.log")
-  out=$(psql -h 127.0.0.1 -p "$LP" -U postgres -d postgres -Atc "select 41 + 1" 2>&1)
+  out=$(timeout 60 psql -h 127.0.0.1 -p "$LP" -U postgres -d postgres -Atc "select 41 + 1" 2>&1)
   if [ "$out" = "42" ]; then pass "psql through ferry connect"; else fail "psql: $out"; fi
-  out=$(psql -h 127.0.0.1 -p "$LP" -U postgres -d postgres -qAtc \
+  out=$(timeout 60 psql -h 127.0.0.1 -p "$LP" -U postgres -d postgres -qAtc \
     "create table t(x text); insert into t select repeat('x', 1000) from generate_series(1, 5000); select count(*), sum(length(x)) from t" 2>&1)
   if [ "$out" = "5000|5000000" ]; then pass "psql bulk insert/select through ferry connect"; else fail "psql bulk: $out"; fi
 else
   fail "ferry connect pg did not start"
 fi
-kill -TERM $CPID 2>/dev/null; wait $CPID 2>/dev/null
+stop $CPID
 
 # --- ssh through ferry stdio as ProxyCommand -----------------------------------------------
 out=$(FERRY_TOKEN=$ALICE timeout 60 ssh -i "$W/id" -p 22 \
@@ -180,7 +203,7 @@ if [ "$want" = "$got" ]; then pass "ssh upload of 5 MB through stdio, SHA-256 ma
 FERRY_TOKEN=$ALICE java -jar "$JAR" connect redis --port 0 >"$W/connect-redis.log" 2>&1 &
 CPID=$!
 pids+=($CPID)
-if wait_for "$W/connect-redis.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> redis' 30; then
+if wait_for "$W/connect-redis.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> redis' 60 $CPID; then
   LP=$(sed -nE 's/^forwarding 127\.0\.0\.1:([0-9]+) -> redis.*/\1/p' "$W/connect-redis.log")
   out=$(timeout 20 redis-cli -h 127.0.0.1 -p "$LP" ping 2>&1)
   if [ "$out" = "PONG" ]; then pass "redis-cli ping through ferry connect"; else fail "redis ping: $out"; fi
@@ -190,14 +213,14 @@ if wait_for "$W/connect-redis.log" '^forwarding 127\.0\.0\.1:[0-9]+ -> redis' 30
 else
   fail "ferry connect redis did not start"
 fi
-kill -TERM $CPID 2>/dev/null; wait $CPID 2>/dev/null
+stop $CPID
 
 # --- refusals: exit code and one line naming the reason ----------------------------------------
 expect_refusal() { # name expected_exit pattern -- command...
   local name=$1 want=$2 pattern=$3
   shift 4
   local out rc
-  out=$("$@" 2>&1 </dev/null)
+  out=$(timeout 60 "$@" 2>&1 </dev/null) # a client that is let through instead would never exit
   rc=$?
   if [ $rc -eq "$want" ] && grep -qiE "$pattern" <<<"$out"; then
     pass "$name (exit $rc: $(printf '%s' "$out" | head -1))"
@@ -213,8 +236,14 @@ expect_refusal "stdio to a closed upstream" 5 "upstream|refused" -- env FERRY_TO
 expect_refusal "gateway unreachable" 5 "unreachable|refused" -- env FERRY_TOKEN="$ALICE" java -jar "$JAR" list --gateway http://127.0.0.1:9
 
 # --- audit: starts and ends balance, no token ---------------------------------------------------
-starts=$(grep -c '"session.start"' "$W/audit.jsonl" || true)
-ends=$(grep -c '"session.end"' "$W/audit.jsonl" || true)
+# The gateway writes a session.end once it has seen both sides close, which can be after the
+# client has already exited: give the last ones up to 15 s.
+for ((i = 0; i < 150; i++)); do
+  starts=$(grep -c '"session.start"' "$W/audit.jsonl" || true)
+  ends=$(grep -c '"session.end"' "$W/audit.jsonl" || true)
+  [ "$starts" = "$ends" ] && break
+  sleep 0.1
+done
 denied=$(grep -c '"session.denied"' "$W/audit.jsonl" || true)
 if [ "$starts" -gt 0 ] && [ "$starts" = "$ends" ] && [ "$denied" -gt 0 ]; then
   pass "audit: $starts starts, $ends ends, $denied denials"
@@ -226,6 +255,8 @@ if grep -qF "${ALICE:0:40}" "$W/audit.jsonl" "$W/gateway.log"; then fail "a toke
 # --- SIGTERM drains and exits 0 within 8 s -------------------------------------------------------
 start=$(date +%s%N)
 kill -TERM $GW_PID
+# Bounded (a hung gateway must not hang CI); -s 0.1: tail polls the PID every 1 s by default.
+timeout 30 tail --pid=$GW_PID -s 0.1 -f /dev/null || kill -KILL $GW_PID
 wait $GW_PID
 rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))

@@ -21,8 +21,16 @@ pass() { passed=$((passed + 1)); log "PASS $*"; }
 fail() { failed=$((failed + 1)); log "FAIL $*"; }
 
 cleanup() {
+  local p i live ours=()
   exec 3>&- 2>/dev/null
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  # Only our children still running: a PID waited for earlier may belong to another process now.
+  live=" $(jobs -pr | tr '\n' ' ') "
+  for p in "${pids[@]}"; do [[ $live == *" $p "* ]] && ours+=("$p"); done
+  for p in "${ours[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${ours[@]}"; do # bounded: SIGKILL after 10 s
+    for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null
+  done
   wait 2>/dev/null
   rm -rf "$W"
 }
@@ -77,11 +85,13 @@ fi
 
 # --- identity provider and target -----------------------------------------------------------
 java -cp "$TEST_CP" dev.ferry.testkit.DevIssuerMain "$W/idp" ferry-runtime 300 >"$W/idp.log" 2>&1 &
-pids+=($!)
+IDP_PID=$!
+pids+=($IDP_PID)
 java -cp "$TEST_CP" dev.ferry.testkit.EchoServerMain 0 300 >"$W/echo.log" 2>&1 &
-pids+=($!)
-wait_for "$W/idp.log" '^issuer: ' 60 || finish
-wait_for "$W/echo.log" '^echo: [0-9]+' 30 || finish
+ECHO_PID=$!
+pids+=($ECHO_PID)
+wait_for "$W/idp.log" '^issuer: ' 60 $IDP_PID || finish
+wait_for "$W/echo.log" '^echo: [0-9]+' 60 $ECHO_PID || finish
 
 # Every deployment-specific value comes from the environment, as on Cloud Run.
 cat >"$W/gateway.yaml" <<'CONF'
@@ -124,18 +134,18 @@ else
   finish
 fi
 GW="http://127.0.0.1:$GW_PORT"
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$GW/readyz")
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 15 "$GW/readyz")
 if [ "$code" = 200 ]; then pass "/readyz 200"; else fail "/readyz $code"; fi
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$GW/healthz")
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 15 "$GW/healthz")
 if [ "$code" = 200 ]; then pass "/healthz 200"; else fail "/healthz $code"; fi
-if grep -q '"name":"runtime-check"' <<<"$(curl -s --max-time 5 "$GW/v1/info")"; then
+if grep -q '"name":"runtime-check"' <<<"$(curl -s --max-time 15 "$GW/v1/info")"; then
   pass "/v1/info names the gateway from \${FERRY_NAME:-runtime-check}"
 else
-  fail "/v1/info: $(curl -s --max-time 5 "$GW/v1/info")"
+  fail "/v1/info: $(curl -s --max-time 15 "$GW/v1/info")"
 fi
 # Whole body first, then grep: under pipefail, `curl | grep -q` fails when grep stops reading
 # early and curl gets EPIPE on the rest of a large body.
-metrics=$(curl -s --max-time 5 "$GW/metrics")
+metrics=$(curl -s --max-time 15 "$GW/metrics")
 if grep -q '^ferry_' <<<"$metrics"; then pass "/metrics"; else fail "/metrics has no ferry_ series ($(wc -c <<<"$metrics") bytes)"; fi
 
 # --- a tunnel carries bytes -------------------------------------------------------------------
@@ -157,7 +167,7 @@ HELD_PID=$!
 pids+=($HELD_PID)
 exec 3>"$W/held.in"
 printf 'held-open\n' >&3
-if wait_for "$W/held.out" '^held-open$' 30; then
+if wait_for "$W/held.out" '^held-open$' 60 $HELD_PID; then
   pass "a second tunnel is open and echoes"
 else
   fail "the held tunnel did not echo: $(head -3 "$W/held.err")"
@@ -165,7 +175,9 @@ fi
 session=$(grep '"session.start"' "$W/audit.jsonl" | tail -1 | sed -nE 's/.*"sessionId":"([^"]+)".*/\1/p')
 start=$(date +%s%N)
 kill -TERM "$GW_PID"
-timeout 15 tail --pid="$GW_PID" -f /dev/null
+# -s 0.1: tail checks the PID only every second by default, up to 1 s more on the 8 s measured;
+# after 15 s the gateway is killed, else the wait below would block CI for ever.
+timeout 15 tail --pid="$GW_PID" -s 0.1 -f /dev/null || kill -KILL "$GW_PID" 2>/dev/null
 wait "$GW_PID"
 rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))

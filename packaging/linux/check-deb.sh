@@ -47,13 +47,18 @@ fi
 # from apt first, so that dpkg -i installs exactly what a user's apt would.
 missing=""
 for dep in $(dpkg-deb -f "$deb" Depends | tr -d ' ' | tr ',' ' '); do
-  dpkg-query -W -f='${Status}' "$dep" 2>/dev/null | grep -q 'install ok installed' ||
+  grep -q 'install ok installed' <<<"$(dpkg-query -W -f='${Status}' "$dep" 2>/dev/null)" ||
     missing="$missing $dep"
 done
 if [ -n "$missing" ] && command -v apt-get >/dev/null; then
   echo "installing the package's missing dependencies:$missing"
-  DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq --no-install-recommends \
-    $missing >"$W/apt.log" 2>&1 || tail -n 5 "$W/apt.log"
+  # Three tries (a Debian mirror fails now and then), waiting for a dpkg lock held by another apt.
+  for try in 1 2 3; do
+    DEBIAN_FRONTEND=noninteractive timeout 300 apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+      --no-install-recommends $missing >"$W/apt.log" 2>&1 && break
+    tail -n 5 "$W/apt.log"
+    [ "$try" = 3 ] || sleep $((try * 20))
+  done
 fi
 
 if timeout 180 dpkg -i "$deb" >"$W/dpkg-i.log" 2>&1; then
@@ -84,16 +89,18 @@ check "ferry --version on the PATH (/usr/bin/ferry)" \
 /opt/ferry/bin/ferry demo --no-gui >"$W/demo.log" 2>&1 &
 demo_pid=$!
 gateway=""
-for _ in $(seq 1 120); do
+# Up to 120 s, and until bob's token file line too: it comes after the gateway line, and the log
+# may be caught between the two.
+for _ in $(seq 1 240); do
   gateway=$(sed -n 's/^gateway: \(http[^ ]*\)$/\1/p' "$W/demo.log" | head -n 1)
-  [ -n "$gateway" ] && break
+  [ -n "$gateway" ] && grep -q '^ *bob .*token file ' "$W/demo.log" && break
   kill -0 "$demo_pid" 2>/dev/null || break
   sleep 0.5
 done
 if [ -n "$gateway" ]; then
   ok "ferry demo --no-gui printed gateway: $gateway"
 else
-  ko "ferry demo --no-gui printed no gateway line in 60 s: $(tail -n 5 "$W/demo.log")"
+  ko "ferry demo --no-gui printed no gateway line in 120 s: $(tail -n 5 "$W/demo.log")"
 fi
 
 if [ -n "$gateway" ]; then
@@ -104,7 +111,7 @@ if [ -n "$gateway" ]; then
   fi
   bob_token=$(sed -n 's/^ *bob .*token file \(.*\)$/\1/p' "$W/demo.log" | head -n 1)
   check "the demo wrote bob's token file ($bob_token)" test -s "$bob_token"
-  echoed=$(printf hello | timeout 30 /opt/ferry/bin/ferry stdio demo-echo \
+  echoed=$(printf hello | timeout 60 /opt/ferry/bin/ferry stdio demo-echo \
     --gateway "$gateway" --token-file "$bob_token" 2>"$W/stdio.err")
   check "ferry stdio demo-echo carried 'hello' there and back: got '$echoed'" test "$echoed" = hello
   [ "$echoed" = hello ] || tail -n 5 "$W/stdio.err"
