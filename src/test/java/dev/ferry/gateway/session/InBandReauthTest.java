@@ -93,7 +93,8 @@ class InBandReauthTest {
   }
 
   static Socket connect(Forwarder f) throws Exception {
-    return LoopbackClient.connect(f.port(), Duration.ofSeconds(30));
+    // Reads may wait a whole token lifetime for the session to end.
+    return LoopbackClient.connect(f.port(), SCALED_LIFETIME.plusSeconds(30));
   }
 
   static void echoOnce(Socket s, ForwarderEvents rec) throws Exception {
