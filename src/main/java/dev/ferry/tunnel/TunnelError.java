@@ -21,7 +21,12 @@ public enum TunnelError {
   GATEWAY_UNREACHABLE(0, 0, "gateway-unreachable", 5, "gateway unreachable"),
   IDLE_TIMEOUT(0, 4408, "idle-timeout", 5, "idle timeout"),
   MAX_DURATION(0, 4409, "max-duration", 5, "maximum session duration reached"),
-  UPSTREAM_CLOSED(0, 4510, "upstream-reset", 5, "upstream reset the connection"),
+  /**
+   * The upstream reset the connection: a close code once the tunnel runs; a 502 when it accepted
+   * and reset before the gateway saw its connect finish (the same upstream, the same name: only the
+   * timing differs).
+   */
+  UPSTREAM_CLOSED(502, 4510, "upstream-reset", 5, "upstream reset the connection"),
   PROXY_REMOVED(0, 4410, "proxy-removed", 3, "the proxy was removed from the gateway's config"),
   PROTOCOL_ERROR(400, 4400, "protocol-error", 1, "protocol error"),
   BAD_REQUEST(400, 4400, "bad-request", 1, "bad request"),

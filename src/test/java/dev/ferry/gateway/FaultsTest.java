@@ -78,7 +78,7 @@ class FaultsTest {
             (s, t) -> {
               // Wait for the client's first byte: it can only come through an open tunnel, so the
               // reset below cannot land while the gateway is still setting the tunnel up (that
-              // is a refusal, upstream-refused, not a reset mid-stream).
+              // is a 502 refusal, see UpstreamEarlyCloseTest, not a reset mid-stream).
               assertThat(s.getInputStream().read()).isNotNegative();
               OutputStream out = s.getOutputStream();
               byte[] chunk = new byte[16 * 1024];

@@ -171,6 +171,19 @@ public final class TcpTarget implements AutoCloseable {
     };
   }
 
+  /** Resets each connection (SO_LINGER 0: RST, not FIN) as soon as it is accepted. */
+  public static Behavior resetAtOnce() {
+    return (s, t) -> {
+      s.setSoLinger(true, 0);
+      s.close();
+    };
+  }
+
+  /** Closes each connection cleanly (FIN) as soon as it is accepted, reading nothing. */
+  public static Behavior closeAtOnce() {
+    return (s, t) -> s.close();
+  }
+
   /** Accepts and then never reads nor writes; keeps the connection until the test ends. */
   public static Behavior neverRead() {
     return (s, t) -> {

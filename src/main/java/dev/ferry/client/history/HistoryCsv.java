@@ -7,11 +7,12 @@ import java.util.List;
 /**
  * Sessions as CSV (RFC 4180): a header line, CRLF line ends, fields with a comma, a quote, CR or LF
  * quoted, quotes doubled. Times are ISO-8601 instants in UTC, durations in seconds, bytes exact.
+ * New columns only ever go at the end, so a consumer that reads by position keeps working.
  */
 public final class HistoryCsv {
   public static final String HEADER =
       "start,end,duration_s,gateway,gateway_name,proxy,local_port,client_port,bytes_up,bytes_down,"
-          + "outcome,reason";
+          + "outcome,reason,resumes";
 
   private HistoryCsv() {}
 
@@ -31,7 +32,8 @@ public final class HistoryCsv {
         String.valueOf(s.bytesUp()),
         String.valueOf(s.bytesDown()),
         s.outcome().label(),
-        s.reason()
+        s.reason(),
+        String.valueOf(s.resumes())
       };
       for (int i = 0; i < fields.length; i++) {
         if (i > 0) {

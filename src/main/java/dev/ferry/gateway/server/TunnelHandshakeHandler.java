@@ -24,7 +24,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -35,10 +34,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -285,35 +282,13 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
           client.closeFuture().removeListener(abandon);
           if (!f.isSuccess()) {
             permit.release();
-            Throwable cause = f.cause();
             if (!client.isActive()) {
               o.req.release();
               return;
             }
-            if (cause instanceof ConnectTimeoutException) {
-              o.refuse(
-                  TunnelError.UPSTREAM_TIMEOUT,
-                  "upstream "
-                      + target
-                      + " connect timed out after "
-                      + Durations.format(o.proxy.limits().connectTimeout()),
-                  null);
-            } else if (cause instanceof UnknownHostException) {
-              o.refuse(
-                  TunnelError.UPSTREAM_REFUSED,
-                  "upstream host " + target.host() + " could not be resolved",
-                  null);
-            } else if (cause instanceof ConnectException) {
-              o.refuse(
-                  TunnelError.UPSTREAM_REFUSED,
-                  "upstream " + target + " refused the connection",
-                  null);
-            } else {
-              o.refuse(
-                  TunnelError.UPSTREAM_REFUSED,
-                  "upstream " + target + " unreachable: " + cause.getMessage(),
-                  null);
-            }
+            UpstreamConnectFailure failure =
+                UpstreamConnectFailure.of(f.cause(), target, o.proxy.limits().connectTimeout());
+            o.refuse(failure.error(), failure.detail(), null);
             return;
           }
           upgrade(o, identity, permit, connecting.channel());

@@ -203,9 +203,9 @@ class HistoryStoreTest {
         .isEqualTo(
             HistoryCsv.HEADER
                 + "\r\n"
-                + "2026-03-01T12:00:00Z,2026-03-01T12:01:30Z,90,https://gw.example,prod,db,5432,40001,10,20,ok,completed\r\n"
+                + "2026-03-01T12:00:00Z,2026-03-01T12:01:30Z,90,https://gw.example,prod,db,5432,40001,10,20,ok,completed,0\r\n"
                 + "2026-03-01T12:00:00Z,2026-03-01T12:01:30Z,90,https://gw.example,prod,\"we,ird\",5432,40001,1,2,error,"
-                + "\"closed: \"\"bye\"\", said the server\nthen\r\nnothing\"\r\n");
+                + "\"closed: \"\"bye\"\", said the server\nthen\r\nnothing\",0\r\n");
   }
 
   @ParameterizedTest(name = "{0} -> {1}")

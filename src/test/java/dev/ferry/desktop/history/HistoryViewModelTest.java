@@ -62,6 +62,11 @@ class HistoryViewModelTest {
   }
 
   static SessionRecord session(String proxy, long up, long down, Outcome outcome, String reason) {
+    return session(proxy, up, down, outcome, reason, 0);
+  }
+
+  static SessionRecord session(
+      String proxy, long up, long down, Outcome outcome, String reason, int resumes) {
     Instant start = Instant.now().minusSeconds(30);
     return new SessionRecord(
         0,
@@ -76,7 +81,7 @@ class HistoryViewModelTest {
         down,
         outcome,
         reason,
-        0);
+        resumes);
   }
 
   private List<String> shown() throws Exception {
@@ -129,7 +134,7 @@ class HistoryViewModelTest {
     assertThat(text).startsWith(HistoryCsv.HEADER + "\r\n");
     assertThat(text)
         .contains(
-            ",\"we,ird\",15432,50000,5,6,error,\"closed: \"\"bye\"\", said the server\nand left\"\r\n");
+            ",\"we,ird\",15432,50000,5,6,error,\"closed: \"\"bye\"\", said the server\nand left\",0\r\n");
     assertThat(text).doesNotContain("other");
     await()
         .atMost(WAIT)
@@ -142,6 +147,35 @@ class HistoryViewModelTest {
         .atMost(WAIT)
         .until(() -> onUi(() -> vm.statusProperty().get()), s -> s.contains("Could not export"));
     assertThat(onUi(() -> vm.statusProperty().get())).contains("no such folder");
+  }
+
+  @Test
+  @DisplayName("CSV export ends each row with the resume count the history file kept")
+  void exportCarriesResumes() throws Exception {
+    vm = open();
+    vm.record(session("resumed-db", 7, 8, Outcome.OK, "completed", 3)).get(10, TimeUnit.SECONDS);
+    vm.record(session("quoted", 1, 2, Outcome.ERROR, "reset, \"hard\"", 1))
+        .get(10, TimeUnit.SECONDS);
+    vm.record(session("steady", 1, 1, Outcome.OK, "completed", 0)).get(10, TimeUnit.SECONDS);
+    vm.close();
+
+    // A fresh view-model: the counts come back from the SQLite file, not from memory.
+    vm = open();
+    await().atMost(WAIT).until(() -> shown().size() == 3);
+    Path csv = dir.resolve("resumes.csv");
+    onUi(() -> vm.exportCsv(csv)).get(10, TimeUnit.SECONDS);
+    String text = Files.readString(csv, StandardCharsets.UTF_8);
+
+    // Appended, not inserted: every column a positional reader knew keeps its place.
+    assertThat(HistoryCsv.HEADER)
+        .isEqualTo(
+            "start,end,duration_s,gateway,gateway_name,proxy,local_port,client_port,bytes_up,"
+                + "bytes_down,outcome,reason,resumes");
+    assertThat(text).startsWith(HistoryCsv.HEADER + "\r\n");
+    assertThat(text)
+        .contains(",resumed-db,15432,50000,7,8,ok,completed,3\r\n")
+        .contains(",quoted,15432,50000,1,2,error,\"reset, \"\"hard\"\"\",1\r\n")
+        .contains(",steady,15432,50000,1,1,ok,completed,0\r\n");
   }
 
   @Test
