@@ -54,5 +54,16 @@ public final class Protocol {
    */
   public static final String RESUMABLE_HEADER = "Ferry-Resumable";
 
+  /**
+   * Request header on every tunnel open and resume: a random id of the client process (not a
+   * secret, never derived from the token). At a session cap the gateway does not supersede waiting
+   * sessions that this same instance opened: a live client whose network blinked resumes them.
+   * Optional (older clients send none); when sent it must match {@link #CLIENT_INSTANCE_PATTERN}.
+   */
+  public static final String CLIENT_INSTANCE_HEADER = "Ferry-Client-Instance";
+
+  /** A well-formed {@link #CLIENT_INSTANCE_HEADER}: 16 to 64 characters of base64url. */
+  public static final String CLIENT_INSTANCE_PATTERN = "[A-Za-z0-9_-]{16,64}";
+
   private Protocol() {}
 }

@@ -1,5 +1,7 @@
 package dev.ferry.testkit;
 
+import dev.ferry.tunnel.Protocol;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,15 +10,18 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy on 127.0.0.1 that forwards bytes to one target and, on command, cuts every connection
  * it carries with a reset on both sides (SO_LINGER 0): what a load balancer, a NAT or a network
- * change does to a WebSocket. It can also refuse new connections (reset right after accept) and
- * pause the direction towards its clients.
+ * change does to a WebSocket. It can also refuse new connections (reset right after accept), refuse
+ * only resumes (reset once the request head shows {@code Ferry-Resume}) and pause the direction
+ * towards its clients.
  *
  * <pre>
  * CuttingProxy p = fx.closeAfter(CuttingProxy.start(gw.port()));
@@ -32,6 +37,7 @@ public final class CuttingProxy implements AutoCloseable {
   private final AtomicInteger accepted = new AtomicInteger();
   private final AtomicInteger cuts = new AtomicInteger();
   private volatile boolean refuseNew;
+  private volatile boolean refuseResumes;
   private volatile boolean pauseDown;
   private volatile boolean closed;
 
@@ -84,6 +90,15 @@ public final class CuttingProxy implements AutoCloseable {
     this.refuseNew = refuse;
   }
 
+  /**
+   * While true, a new connection whose request head carries {@code Ferry-Resume} is reset once the
+   * head is read (plain HTTP only); other new connections are forwarded. Plays the race a blip can
+   * go either way: the client's new tunnel reaches the gateway before its resumes do.
+   */
+  public void refuseResumes(boolean refuse) {
+    this.refuseResumes = refuse;
+  }
+
   /** While true, nothing is forwarded from the target to the clients (the other way still is). */
   public void pauseDown(boolean pause) {
     this.pauseDown = pause;
@@ -102,21 +117,68 @@ public final class CuttingProxy implements AutoCloseable {
         reset(client);
         continue;
       }
-      Socket upstream = new Socket();
-      try {
-        client.setTcpNoDelay(true);
-        upstream.setTcpNoDelay(true);
-        upstream.connect(new InetSocketAddress("127.0.0.1", targetPort), 5000);
-      } catch (IOException e) {
-        reset(client);
-        reset(upstream);
+      if (refuseResumes) {
+        Socket screened = client;
+        Thread t = new Thread(() -> screen(screened), "cutting-proxy-screen");
+        t.setDaemon(true);
+        t.start();
         continue;
       }
-      Pair p = new Pair(client, upstream);
-      pairs.add(p);
-      p.pump(client, upstream, false, "up");
-      p.pump(upstream, client, true, "down");
+      forward(client, new byte[0]);
     }
+  }
+
+  /** Reads the request head; resets a resume, forwards anything else (head included). */
+  private void screen(Socket client) {
+    byte[] head;
+    try {
+      client.setSoTimeout(30_000);
+      head = readHead(client.getInputStream());
+      client.setSoTimeout(0);
+    } catch (IOException e) {
+      reset(client);
+      return;
+    }
+    String text = new String(head, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+    if (text.contains("\r\n" + Protocol.RESUME_HEADER.toLowerCase(Locale.ROOT) + ":")) {
+      reset(client);
+      return;
+    }
+    forward(client, head);
+  }
+
+  /** Up to and including the blank line ending an HTTP head (a client sends no more before 101). */
+  private static byte[] readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int last4 = 0;
+    while (last4 != 0x0d0a0d0a) {
+      int c = in.read();
+      if (c < 0 || head.size() > 64 * 1024) {
+        throw new IOException("no complete request head");
+      }
+      head.write(c);
+      last4 = (last4 << 8) | c;
+    }
+    return head.toByteArray();
+  }
+
+  /** Connects to the target, sends {@code first} there, and pumps both ways. */
+  private void forward(Socket client, byte[] first) {
+    Socket upstream = new Socket();
+    try {
+      client.setTcpNoDelay(true);
+      upstream.setTcpNoDelay(true);
+      upstream.connect(new InetSocketAddress("127.0.0.1", targetPort), 5000);
+      upstream.getOutputStream().write(first);
+    } catch (IOException e) {
+      reset(client);
+      reset(upstream);
+      return;
+    }
+    Pair p = new Pair(client, upstream);
+    pairs.add(p);
+    p.pump(client, upstream, false, "up");
+    p.pump(upstream, client, true, "down");
   }
 
   /** One forwarded connection: the client's socket and the one to the target. */

@@ -65,6 +65,7 @@ public final class TunnelConnector implements AutoCloseable {
   private final boolean ownsGroup;
   private final ProxySettings proxies;
   private volatile Duration keepalive = Protocol.KEEPALIVE_INTERVAL;
+  private volatile String clientInstance = ClientInstance.process();
 
   /** A connector with its own event loop group (one thread, daemon). */
   public TunnelConnector(GatewayEndpoint endpoint, ClientTls tlsOrNull) {
@@ -121,6 +122,15 @@ public final class TunnelConnector implements AutoCloseable {
     this.keepalive = interval;
   }
 
+  /**
+   * Sends {@code id} as {@code Ferry-Client-Instance} from now on instead of this process's {@link
+   * ClientInstance#process() id}; null sends none, as an older client. For tests that play a second
+   * client process (or an older or broken one) in one JVM.
+   */
+  public void clientInstance(String id) {
+    this.clientInstance = id;
+  }
+
   /** Opens a tunnel on any of the group's event loops. */
   public CompletableFuture<Tunnel> open(String proxy, String token) {
     return open(proxy, token, group.next());
@@ -163,6 +173,10 @@ public final class TunnelConnector implements AutoCloseable {
     CompletableFuture<Tunnel> result = new CompletableFuture<>();
     if (token != null) {
       headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+    }
+    String instance = clientInstance;
+    if (instance != null) {
+      headers.set(Protocol.CLIENT_INSTANCE_HEADER, instance);
     }
     // Masks, no extensions, no Origin (native clients send none; the gateway refuses foreign ones).
     WebSocketClientHandshaker handshaker =

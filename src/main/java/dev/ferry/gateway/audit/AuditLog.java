@@ -133,6 +133,9 @@ public final class AuditLog implements AutoCloseable {
     node.put("bytesDown", r.bytesDown());
     node.put("durationMs", r.durationMs());
     node.put("reason", r.reason());
+    if (r.clientInstance() != null) {
+      node.put("clientInstance", r.clientInstance());
+    }
     try {
       return JSON.writeValueAsString(node);
     } catch (JsonProcessingException e) {

@@ -8,6 +8,8 @@ import java.time.Instant;
  * @param event session.start | session.end | session.denied
  * @param reason why a session ended or was denied ("completed", "idle-timeout", "unauthenticated:
  *     token expired", ...); null on session.start
+ * @param clientInstance on session.start, the client's {@code Ferry-Client-Instance} (which client
+ *     process opened it); null otherwise, and when the client sent none
  */
 public record AuditRecord(
     Instant ts,
@@ -20,7 +22,8 @@ public record AuditRecord(
     long bytesUp,
     long bytesDown,
     long durationMs,
-    String reason) {
+    String reason,
+    String clientInstance) {
 
   public static final String START = "session.start";
   public static final String END = "session.end";

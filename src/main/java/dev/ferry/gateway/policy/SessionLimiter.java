@@ -21,9 +21,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * new tunnel that a cap would refuse takes the slots of as many of the <em>same</em> owner's
  * (issuer, subject, user) waiting sessions as it needs, longest-waiting first; those sessions are
  * told through {@link Permit#onSuperseded} and end. Live sessions and other users' sessions are
- * never taken. Whether a session waits is decided under the same lock as the counts: a resume that
- * {@link Permit#attaching attaches} first keeps its session, one that comes after the slot was
- * taken is refused.
+ * never taken, and neither are waiting sessions opened by the requesting client instance itself
+ * (the same {@code Ferry-Client-Instance}): that client is alive, only its network blinked, and it
+ * is about to resume them. Whether a session waits is decided under the same lock as the counts: a
+ * resume that {@link Permit#attaching attaches} first keeps its session, one that comes after the
+ * slot was taken is refused.
  */
 public final class SessionLimiter {
 
@@ -57,13 +59,20 @@ public final class SessionLimiter {
   public static final class Permit implements Decision {
     private final Counts counts;
     private final Owner owner;
+    private final String clientInstance;
     // Guarded by counts.
     private State state = State.LIVE;
     private volatile Runnable onSuperseded = () -> {};
 
-    Permit(Counts counts, Owner owner) {
+    Permit(Counts counts, Owner owner, String clientInstance) {
       this.counts = counts;
       this.owner = owner;
+      this.clientInstance = clientInstance;
+    }
+
+    /** The client instance that opened the session, or null when its client sent none. */
+    public String clientInstance() {
+      return clientInstance;
     }
 
     /**
@@ -137,14 +146,24 @@ public final class SessionLimiter {
 
   private final Map<String, Counts> counts = new ConcurrentHashMap<>();
 
+  /** {@link #tryAcquire(ProxyConfig, Owner, String)} for a client that sent no instance id. */
+  public Decision tryAcquire(ProxyConfig proxy, Owner owner) {
+    return tryAcquire(proxy, owner, null);
+  }
+
   /**
    * Takes a slot for {@code owner} on {@code proxy}. When a cap is reached, the owner's own
    * sessions waiting for a resume give up their slots if there are enough of them (fewest needed,
    * longest waiting first); their {@link Permit#onSuperseded} actions run before this returns.
+   * Waiting sessions opened by {@code clientInstance} itself are not taken: a live client will
+   * resume them.
    *
-   * @return the permit, or a refusal naming the cap that is reached
+   * @param clientInstance the requesting client's instance id, or null when it sent none (then
+   *     every waiting session of the owner may be taken)
+   * @return the permit, or a refusal naming the cap that is reached (and how many of the owner's
+   *     sessions wait for a resume from this very client, if any)
    */
-  public Decision tryAcquire(ProxyConfig proxy, Owner owner) {
+  public Decision tryAcquire(ProxyConfig proxy, Owner owner, String clientInstance) {
     Counts c = counts.computeIfAbsent(proxy.name(), k -> new Counts());
     int max = proxy.limits().maxSessions();
     int maxPerUser = proxy.limits().maxSessionsPerUser();
@@ -155,21 +174,35 @@ public final class SessionLimiter {
       int overUser = maxPerUser > 0 ? c.perUser.getOrDefault(owner.user(), 0) - maxPerUser + 1 : 0;
       int needed = Math.max(0, Math.max(overTotal, overUser));
       if (needed > 0) {
-        List<Permit> own = owner.issuer() == null ? List.of() : c.waitingOf(owner, needed);
+        List<Permit> own =
+            owner.issuer() == null ? List.of() : c.waitingOf(owner, clientInstance, needed);
         if (own.size() < needed) {
+          int reconnecting = c.waitingFrom(owner, clientInstance);
           return overTotal > own.size()
               ? new Refusal(
                   "limit reached: proxy "
                       + proxy.name()
                       + " allows at most "
                       + max
-                      + " concurrent sessions")
+                      + " concurrent sessions"
+                      + (reconnecting > 0
+                          ? " (" + reconnecting + " of them reconnecting from this client)"
+                          : ""))
               : new Refusal(
                   "limit reached: proxy "
                       + proxy.name()
                       + " allows at most "
                       + maxPerUser
-                      + " sessions per user");
+                      + " sessions per user"
+                      + (reconnecting > 0
+                          ? " ("
+                              + owner.user()
+                              + " has "
+                              + c.perUser.getOrDefault(owner.user(), 0)
+                              + ", "
+                              + reconnecting
+                              + " of them reconnecting from this client)"
+                          : ""));
         }
         for (Permit p : own) {
           c.giveBack(p);
@@ -177,7 +210,7 @@ public final class SessionLimiter {
           superseded.add(p);
         }
       }
-      permit = new Permit(c, owner);
+      permit = new Permit(c, owner, clientInstance);
       c.total++;
       c.perUser.merge(owner.user(), 1, Integer::sum);
     }
@@ -216,16 +249,35 @@ public final class SessionLimiter {
     /** Permits in state WAITING, in the order they started waiting. */
     final Set<Permit> waiting = new LinkedHashSet<>();
 
-    /** Up to {@code n} of {@code owner}'s waiting permits, longest waiting first. */
-    List<Permit> waitingOf(Owner owner, int n) {
+    /**
+     * Up to {@code n} of {@code owner}'s waiting permits that {@code clientInstance} did not open,
+     * longest waiting first.
+     */
+    List<Permit> waitingOf(Owner owner, String clientInstance, int n) {
       List<Permit> out = new ArrayList<>(n);
       for (Iterator<Permit> it = waiting.iterator(); it.hasNext() && out.size() < n; ) {
         Permit p = it.next();
-        if (p.owner.equals(owner)) {
+        if (p.owner.equals(owner) && !openedBy(p, clientInstance)) {
           out.add(p);
         }
       }
       return out;
+    }
+
+    /** How many of {@code owner}'s waiting permits {@code clientInstance} opened. */
+    int waitingFrom(Owner owner, String clientInstance) {
+      int n = 0;
+      for (Permit p : waiting) {
+        if (p.owner.equals(owner) && openedBy(p, clientInstance)) {
+          n++;
+        }
+      }
+      return n;
+    }
+
+    /** A client that sent no instance id is nobody's instance: it can tell nothing apart. */
+    private static boolean openedBy(Permit p, String clientInstance) {
+      return clientInstance != null && clientInstance.equals(p.clientInstance);
     }
 
     /** Uncounts a permit that is still counted. */

@@ -37,6 +37,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
@@ -53,6 +54,7 @@ import org.slf4j.LoggerFactory;
 public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger log = LoggerFactory.getLogger(TunnelHandshakeHandler.class);
   private static final Pattern PROXY_NAME = Pattern.compile("[a-z0-9-]{1,63}");
+  private static final Pattern CLIENT_INSTANCE = Pattern.compile(Protocol.CLIENT_INSTANCE_PATTERN);
 
   private final GatewayContext gw;
   private final WebSocketDecoderConfig decoderConfig = WebSocketLimits.SERVER_DECODER;
@@ -72,6 +74,9 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
     final long startNanos = System.nanoTime();
     String user;
     ProxyConfig proxy;
+
+    /** The client's {@code Ferry-Client-Instance} (checked well-formed), or null: none sent. */
+    String clientInstance;
 
     Opening(ChannelHandlerContext ctx, FullHttpRequest req, String proxyName) {
       this.ctx = ctx;
@@ -101,7 +106,8 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
                   0,
                   0,
                   0,
-                  error.tag() + ": " + (auditReason != null ? auditReason : detail)));
+                  error.tag() + ": " + (auditReason != null ? auditReason : detail),
+                  null));
       req.release();
       HttpResponses.sendAndClose(ctx, HttpResponses.problem(error, detail));
     }
@@ -132,6 +138,19 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
           null);
       return;
     }
+    List<String> instances = req.headers().getAll(Protocol.CLIENT_INSTANCE_HEADER);
+    if (instances.size() > 1
+        || (instances.size() == 1 && !CLIENT_INSTANCE.matcher(instances.get(0)).matches())) {
+      // The value is not echoed: it is the client's, and could be anything up to the header limit.
+      o.refuse(
+          TunnelError.BAD_REQUEST,
+          "the "
+              + Protocol.CLIENT_INSTANCE_HEADER
+              + " header must be one value of 16 to 64 characters A-Z a-z 0-9 - _",
+          null);
+      return;
+    }
+    o.clientInstance = instances.isEmpty() ? null : instances.get(0);
     String origin = req.headers().get(HttpHeaderNames.ORIGIN);
     if (origin != null && !gw.config().gateway().allowedOrigins().contains(origin)) {
       o.refuse(TunnelError.ORIGIN_NOT_ALLOWED, "origin " + origin + " is not allowed", null);
@@ -208,12 +227,14 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
       return;
     }
     // At a cap, the caller's own sessions that wait for a resume give up their slots (a client
-    // that crashed and started again is not locked out by them); nobody else's, no live one.
+    // that crashed and started again is not locked out by them); nobody else's, no live one, and
+    // none that this same client instance opened (it is alive and about to resume them).
     SessionLimiter.Decision decision =
         gw.limiter()
             .tryAcquire(
                 proxy,
-                new SessionLimiter.Owner(identity.issuer(), identity.subject(), identity.user()));
+                new SessionLimiter.Owner(identity.issuer(), identity.subject(), identity.user()),
+                o.clientInstance);
     if (decision instanceof SessionLimiter.Refusal r) {
       o.refuse(TunnelError.LIMIT_REACHED, r.detail(), null);
       return;
@@ -402,6 +423,10 @@ public final class TunnelHandshakeHandler extends SimpleChannelInboundHandler<Fu
     if (why != null) {
       refuseResume(o, sessionId, why);
       return;
+    }
+    if (o.clientInstance != null && !o.clientInstance.equals(s.clientInstance())) {
+      // Allowed (the owner rule decides); worth knowing when a supersede looks odd.
+      log.debug("session {}: resume from another client instance", s.id());
     }
     Channel client = o.ctx.channel();
     EventLoop sessionLoop = s.eventLoop();

@@ -178,6 +178,11 @@ public final class TunnelSession implements RelayListener {
     this.ownerSubject = subject;
   }
 
+  /** The {@code Ferry-Client-Instance} of the client that opened the session, or null: none. */
+  public String clientInstance() {
+    return permit.clientInstance();
+  }
+
   /** Whether a caller with this verified issuer, subject and user is the session's owner. */
   public boolean ownedBy(String issuer, String subject, String user) {
     return java.util.Objects.equals(ownerIssuer, issuer)
@@ -570,6 +575,8 @@ public final class TunnelSession implements RelayListener {
         bytesUp,
         bytesDown,
         Duration.between(startedAt, now).toMillis(),
-        reason);
+        reason,
+        // Which client process opened the session: on its start only, the end is found by its id.
+        event.equals(AuditRecord.START) ? permit.clientInstance() : null);
   }
 }

@@ -5,7 +5,8 @@ import static dev.ferry.testkit.LoopbackClient.echo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ferry.client.tunnel.Tunnel;
+import dev.ferry.client.tunnel.ClientInstance;
+import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.CountingTcpTarget;
@@ -24,8 +25,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The real client's side of superseding: a forwarder whose WebSocket is held cut (a {@link
- * CuttingProxy}) while the same user opens a new tunnel at the per-user cap. When its path comes
- * back, its resume is told that the session was superseded, and it stops trying with that reason.
+ * CuttingProxy}) while the same user opens a new tunnel from another client process at the per-user
+ * cap. When its path comes back, its resume is told that the session was superseded, and it stops
+ * trying with that reason.
  */
 class SupersededResumeTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
@@ -67,8 +69,17 @@ class SupersededResumeTest {
                     assertThat(gw.metrics())
                         .contains("ferry_sessions_waiting{proxy=\"echo\"} 1.0"));
 
-        // The same user, on another path, at the cap of one session: admitted.
-        Tunnel fresh = gw.open("echo", fx.token(ALICE));
+        // The same user from another client process (a restarted `ferry connect`: another client
+        // instance), on another path, at the cap of one session: admitted. The cut forwarder's own
+        // new tunnels would not be (SameClientWaitingSessionTest).
+        TunnelConnector restarted = gw.connector(null);
+        restarted.clientInstance(ClientInstance.newId());
+        Forwarder second =
+            fx.forwarder(restarted, "echo", fx.tokens(fx.token(ALICE)), new ForwarderEvents());
+        Socket fresh = fx.closeAfter(new Socket());
+        fresh.connect(new InetSocketAddress("127.0.0.1", second.port()), 5000);
+        fresh.setSoTimeout(120_000);
+        echo(fresh, "after the restart");
         await()
             .atMost(Duration.ofSeconds(30))
             .untilAsserted(() -> assertThat(gw.audit("session.end")).hasSize(1));
@@ -100,6 +111,7 @@ class SupersededResumeTest {
                                 + oldId
                                 + " refused: the session ended: superseded (replaced by a new"
                                 + " tunnel of the same user while waiting for a resume)"));
+        echo(fresh, "still here");
         fresh.close();
       }
       await()

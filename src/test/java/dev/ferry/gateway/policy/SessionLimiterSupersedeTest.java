@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The limiter's side of superseding: which waiting sessions give up their slots to a new tunnel,
  * and that the counts stay exact when resumes and new tunnels race (the gateway's tests drive the
- * same through real tunnels: SupersedeWaitingSessionTest).
+ * same through real tunnels: SupersedeWaitingSessionTest, SameClientWaitingSessionTest). Without a
+ * client instance ({@code tryAcquire(proxy, owner)}) a caller is an older client that sent none.
  */
 class SessionLimiterSupersedeTest {
   static final Owner ALICE = new Owner("https://idp", "sub-alice", "alice@example.com");
@@ -158,6 +159,162 @@ class SessionLimiterSupersedeTest {
     assertThat(a1.ending()).isTrue();
     assertThat(limiter.tryAcquire(db, ALICE)).isInstanceOf(Refusal.class);
     assertThat(first.get()).isZero();
+  }
+
+  static final String THIS_CLIENT = "client-instance-aaaa";
+  static final String OTHER_CLIENT = "client-instance-bbbb";
+
+  /** Like {@link #take}, from client instance {@code instance}. */
+  static Permit take(
+      SessionLimiter limiter, ProxyConfig proxy, Owner owner, String instance, AtomicInteger told) {
+    Decision d = limiter.tryAcquire(proxy, owner, instance);
+    assertThat(d).as("%s admitted", owner.user()).isInstanceOf(Permit.class);
+    Permit p = (Permit) d;
+    assertThat(p.clientInstance()).isEqualTo(instance);
+    p.onSuperseded(told::incrementAndGet);
+    return p;
+  }
+
+  @Test
+  @DisplayName("a waiting session of the requesting client instance is left to resume: refused")
+  void ownInstancesWaitingSessionIsKept() {
+    SessionLimiter limiter = new SessionLimiter();
+    ProxyConfig db = proxy(0, 1);
+    AtomicInteger told = new AtomicInteger();
+    Permit blinked = take(limiter, db, ALICE, THIS_CLIENT, told);
+    blinked.waiting();
+
+    assertThat(limiter.tryAcquire(db, ALICE, THIS_CLIENT))
+        .isEqualTo(
+            new Refusal(
+                "limit reached: proxy db allows at most 1 sessions per user (alice@example.com"
+                    + " has 1, 1 of them reconnecting from this client)"));
+    assertThat(told.get()).isZero();
+    assertThat(blinked.superseded()).isFalse();
+    assertThat(limiter.active("db")).isEqualTo(1);
+    assertThat(limiter.waiting("db")).isEqualTo(1);
+    // Its resume still finds its slot.
+    assertThat(blinked.attaching()).isTrue();
+    assertThat(limiter.waiting("db")).isZero();
+
+    // The same at the per-proxy cap, with the reason saying so.
+    SessionLimiter total = new SessionLimiter();
+    ProxyConfig one = proxy(1, 0);
+    take(total, one, ALICE, THIS_CLIENT, told).waiting();
+    assertThat(total.tryAcquire(one, ALICE, THIS_CLIENT))
+        .isEqualTo(
+            new Refusal(
+                "limit reached: proxy db allows at most 1 concurrent sessions"
+                    + " (1 of them reconnecting from this client)"));
+    // Another user's client with an equal instance id takes nothing either, and is not told
+    // about alice's sessions.
+    assertThat(total.tryAcquire(one, BOB, THIS_CLIENT))
+        .isEqualTo(new Refusal("limit reached: proxy db allows at most 1 concurrent sessions"));
+    assertThat(told.get()).isZero();
+  }
+
+  @Test
+  @DisplayName("another instance of the owner (or one without an id) supersedes; never this one's")
+  void otherInstancesWaitingSessionsGiveWay() {
+    SessionLimiter limiter = new SessionLimiter();
+    ProxyConfig db = proxy(0, 3);
+    AtomicInteger mine = new AtomicInteger();
+    AtomicInteger crashed = new AtomicInteger();
+    AtomicInteger older = new AtomicInteger();
+    Permit own = take(limiter, db, ALICE, THIS_CLIENT, mine);
+    Permit other = take(limiter, db, ALICE, OTHER_CLIENT, crashed);
+    Permit noId = take(limiter, db, ALICE, null, older);
+    // This client's session has waited longest, yet it is not the one taken.
+    own.waiting();
+    other.waiting();
+    noId.waiting();
+
+    take(limiter, db, ALICE, THIS_CLIENT, new AtomicInteger());
+    assertThat(crashed.get()).as("the other instance's session").isEqualTo(1);
+    assertThat(mine.get()).isZero();
+    assertThat(older.get()).isZero();
+
+    // A session opened without an id belongs to no instance: it may be taken too.
+    take(limiter, db, ALICE, THIS_CLIENT, new AtomicInteger());
+    assertThat(older.get()).isEqualTo(1);
+    assertThat(mine.get()).isZero();
+    assertThat(limiter.active("db")).isEqualTo(3);
+    assertThat(limiter.waiting("db")).isEqualTo(1);
+
+    // Only this client's own waiting session is left: this client is refused, and says why.
+    assertThat(limiter.tryAcquire(db, ALICE, THIS_CLIENT))
+        .isEqualTo(
+            new Refusal(
+                "limit reached: proxy db allows at most 3 sessions per user (alice@example.com"
+                    + " has 3, 1 of them reconnecting from this client)"));
+    assertThat(mine.get()).isZero();
+    // Another instance of the same owner (a restarted client) takes it; so does a client without
+    // an id, which cannot be told apart from a new process.
+    AtomicInteger restarted = new AtomicInteger();
+    take(limiter, db, ALICE, "client-instance-cccc", restarted);
+    assertThat(mine.get()).isEqualTo(1);
+    assertThat(own.attaching()).as("its late resume is refused").isFalse();
+    assertThat(limiter.active("db")).isEqualTo(3);
+    assertThat(limiter.waiting("db")).isZero();
+  }
+
+  @Test
+  @DisplayName("not enough sessions of other instances: refused, and nothing is taken")
+  void allOrNothing() {
+    SessionLimiter limiter = new SessionLimiter();
+    AtomicInteger told = new AtomicInteger();
+    // Three sessions under a cap of three; a reload then lowers the cap to one (same proxy name):
+    // a new tunnel would need three slots, and only two belong to another instance.
+    ProxyConfig before = proxy(3, 0);
+    Permit a = take(limiter, before, ALICE, OTHER_CLIENT, told);
+    Permit b = take(limiter, before, ALICE, null, told);
+    Permit c = take(limiter, before, ALICE, THIS_CLIENT, told);
+    a.waiting();
+    b.waiting();
+    c.waiting();
+    assertThat(limiter.tryAcquire(proxy(1, 0), ALICE, THIS_CLIENT))
+        .isEqualTo(
+            new Refusal(
+                "limit reached: proxy db allows at most 1 concurrent sessions"
+                    + " (1 of them reconnecting from this client)"));
+    assertThat(told.get()).isZero();
+    assertThat(limiter.active("db")).isEqualTo(3);
+    assertThat(limiter.waiting("db")).isEqualTo(3);
+    // Without an id the caller can take all three.
+    assertThat(limiter.tryAcquire(proxy(1, 0), ALICE, null)).isInstanceOf(Permit.class);
+    assertThat(told.get()).isEqualTo(3);
+    assertThat(limiter.active("db")).isEqualTo(1);
+  }
+
+  @Test
+  @Timeout(120)
+  @DisplayName("a resume racing a new tunnel of the same client instance: the resume always wins")
+  void resumeRacingOwnInstance() throws Exception {
+    for (int round = 0; round < 500; round++) {
+      SessionLimiter limiter = new SessionLimiter();
+      ProxyConfig db = proxy(1, 1);
+      AtomicInteger told = new AtomicInteger();
+      Permit old = take(limiter, db, ALICE, THIS_CLIENT, told);
+      old.waiting();
+      CyclicBarrier start = new CyclicBarrier(2);
+      Future<Boolean> resume =
+          pool.submit(
+              () -> {
+                start.await(30, TimeUnit.SECONDS);
+                return old.attaching();
+              });
+      Future<Decision> open =
+          pool.submit(
+              () -> {
+                start.await(30, TimeUnit.SECONDS);
+                return limiter.tryAcquire(db, ALICE, THIS_CLIENT);
+              });
+      assertThat(resume.get(30, TimeUnit.SECONDS)).as("round %d", round).isTrue();
+      assertThat(open.get(30, TimeUnit.SECONDS)).as("round %d", round).isInstanceOf(Refusal.class);
+      assertThat(told.get()).isZero();
+      assertThat(limiter.active("db")).isEqualTo(1);
+      assertThat(limiter.waiting("db")).isZero();
+    }
   }
 
   @Test

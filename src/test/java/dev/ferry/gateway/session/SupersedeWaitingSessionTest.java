@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.client.tunnel.ClientInstance;
 import dev.ferry.gateway.config.AccessRule;
 import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.CountingTcpTarget;
@@ -39,7 +40,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * without a close frame), still counted against the proxy's caps. The same user's next tunnel takes
  * its slot instead of being refused; nobody else's session and no live one is ever taken. Raw
  * clients ({@link RawWebSocket}) that send {@code Ferry-Resumable: 1} and then just close their TCP
- * connection play the crashed client, against a real gateway, OIDC provider and echo target.
+ * connection play the crashed client, against a real gateway, OIDC provider and echo target. Each
+ * raw client is its own client process (its own {@code Ferry-Client-Instance}) unless a test says
+ * otherwise: the restarted client is a new instance, or an older client that sends none.
  */
 class SupersedeWaitingSessionTest {
   @RegisterExtension static final GatewayFixture fx = new GatewayFixture();
@@ -79,17 +82,31 @@ class SupersedeWaitingSessionTest {
       this.ws = ws;
     }
 
-    /** Opens a resumable tunnel as {@code token}'s user; check {@link #status()}. */
+    /**
+     * Opens a resumable tunnel as {@code token}'s user from a client process of its own; check
+     * {@link #status()}.
+     */
     static Client open(int port, String token) throws IOException {
-      return request(port, token, Map.of());
+      return open(port, token, ClientInstance.newId());
+    }
+
+    /** Opens from client instance {@code instance} (null: an older client that sends none). */
+    static Client open(int port, String token, String instance) throws IOException {
+      return request(port, token, instance, Map.of());
     }
 
     /** Asks to resume {@code sessionId}, having received {@code received} DATA bytes. */
     static Client resume(int port, String token, String sessionId, long received)
         throws IOException {
+      return resume(port, token, sessionId, received, ClientInstance.newId());
+    }
+
+    static Client resume(int port, String token, String sessionId, long received, String instance)
+        throws IOException {
       return request(
           port,
           token,
+          instance,
           Map.of(
               Protocol.RESUME_HEADER,
               sessionId,
@@ -97,11 +114,14 @@ class SupersedeWaitingSessionTest {
               Long.toString(received)));
     }
 
-    private static Client request(int port, String token, Map<String, String> extra)
-        throws IOException {
+    private static Client request(
+        int port, String token, String instance, Map<String, String> extra) throws IOException {
       Map<String, String> h = RawWebSocket.upgradeHeaders();
       h.put("Authorization", "Bearer " + token);
       h.put(Protocol.RESUMABLE_HEADER, "1");
+      if (instance != null) {
+        h.put(Protocol.CLIENT_INSTANCE_HEADER, instance);
+      }
       h.putAll(extra);
       RawWebSocket ws = RawWebSocket.connect(port);
       ws.request("GET", Protocol.TUNNEL_PATH_PREFIX + "echo", h);
@@ -404,6 +424,84 @@ class SupersedeWaitingSessionTest {
       assertThat(metric(gw, "ferry_sessions_total{proxy=\"echo\",result=\"superseded\"}")).isZero();
       assertThat(target.acceptedCount()).isEqualTo(1);
       assertThat(gw.audit("session.denied")).hasSize(2);
+    }
+  }
+
+  @Test
+  @Timeout(120)
+  @DisplayName("older clients send no instance id: a restarted one supersedes as before")
+  void olderClientsWithoutInstance() throws Exception {
+    try (CountingTcpTarget target = CountingTcpTarget.start()) {
+      GatewayFixture.Running gw = gateway(target, limits(0, 1));
+      Client crashed = Client.open(gw.port(), fx.token(ALICE), null);
+      assertThat(crashed.status()).isEqualTo(101);
+      String oldId = crashed.sessionId();
+      crashed.echo("old client");
+      crashed.crash();
+      awaitWaiting(gw, 1);
+      try (Client restarted = Client.open(gw.port(), fx.token(ALICE), null)) {
+        assertThat(restarted.status()).as(restarted.ws.body()).isEqualTo(101);
+        restarted.echo("restarted");
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(() -> assertThat(endReasons(gw)).containsExactly("superseded"));
+        assertThat(gw.audit("session.end").get(0).path("sessionId").asText()).isEqualTo(oldId);
+        assertThat(gw.audit("session.start"))
+            .allSatisfy(st -> assertThat(st.has("clientInstance")).isFalse());
+        restarted.closeNormally();
+      }
+    }
+  }
+
+  @Test
+  @Timeout(120)
+  @DisplayName("the waiting session's own client instance: refused with why; the resume carries on")
+  void sameInstanceDoesNotSupersede() throws Exception {
+    try (CountingTcpTarget target = CountingTcpTarget.start()) {
+      GatewayFixture.Running gw = gateway(target, limits(0, 2));
+      String instance = ClientInstance.newId();
+      try (Client live = Client.open(gw.port(), fx.token(ALICE), instance)) {
+        assertThat(live.status()).isEqualTo(101);
+        live.echo("live");
+        Client blinked = Client.open(gw.port(), fx.token(ALICE), instance);
+        assertThat(blinked.status()).isEqualTo(101);
+        String id = blinked.sessionId();
+        blinked.echo("before the blip");
+        blinked.crash();
+        awaitWaiting(gw, 1);
+        assertThat(gw.audit("session.start").get(1).path("clientInstance").asText())
+            .isEqualTo(instance);
+
+        try (Client extra = Client.open(gw.port(), fx.token(ALICE), instance)) {
+          assertThat(extra.status()).isEqualTo(429);
+          assertThat(extra.problem().path("type").asText())
+              .isEqualTo(TunnelError.LIMIT_REACHED.problemType());
+          assertThat(extra.problem().path("detail").asText())
+              .isEqualTo(
+                  "limit reached: proxy echo allows at most 2 sessions per user"
+                      + " (alice@example.com has 2, 1 of them reconnecting from this client)");
+        }
+        assertThat(gw.audit("session.end")).isEmpty();
+        assertThat(waiting(gw)).isEqualTo(1.0);
+
+        // The resume comes back (from another instance even: the owner rule decides).
+        try (Client back =
+            Client.resume(
+                gw.port(), fx.token(ALICE), id, blinked.received, ClientInstance.newId())) {
+          assertThat(back.status()).as(back.ws.body()).isEqualTo(101);
+          back.received = blinked.received;
+          back.echo("after the blip");
+          back.closeNormally();
+        }
+        live.echo("untouched");
+        live.closeNormally();
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(gw.audit("session.end")).hasSize(2));
+      assertThat(endReasons(gw)).containsOnly("client-closed");
+      assertThat(metric(gw, "ferry_sessions_total{proxy=\"echo\",result=\"superseded\"}")).isZero();
+      assertThat(target.acceptedCount()).isEqualTo(2);
     }
   }
 }
