@@ -126,17 +126,8 @@ class ConfigReloadTest {
     return gw;
   }
 
-  static double metric(GatewayFixture.Running gw, String series) {
-    for (String line : gw.metrics().split("\n")) {
-      if (line.startsWith(series + " ")) {
-        return Double.parseDouble(line.substring(series.length() + 1));
-      }
-    }
-    return -1;
-  }
-
   static double reloads(GatewayFixture.Running gw, String result) {
-    return metric(gw, "ferry_config_reloads_total{result=\"" + result + "\"}");
+    return gw.metric("ferry_config_reloads_total{result=\"" + result + "\"}");
   }
 
   // ---- clients ----
@@ -211,7 +202,7 @@ class ConfigReloadTest {
 
     await().atMost(WAIT).until(() -> proxiesFor(gw, alice).contains("two"));
     assertThat(reloads(gw, "ok")).isEqualTo(1.0);
-    assertThat(metric(gw, "ferry_config_last_reload_success_timestamp_seconds")).isGreaterThan(0);
+    assertThat(gw.metric("ferry_config_last_reload_success_timestamp_seconds")).isGreaterThan(0);
     ForwarderEvents rec = new ForwarderEvents();
     try (Socket s = connect(forwarder(gw, "two", rec, alice))) {
       roundTrip(s, "through the new proxy");

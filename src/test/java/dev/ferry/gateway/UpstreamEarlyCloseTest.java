@@ -97,13 +97,14 @@ class UpstreamEarlyCloseTest {
     }
     String address = resetter.address();
     // What `ferry connect` prints after "refused: " and what `ferry stdio` exits with (5).
-    assertThat(rec.refusedErrors).as(rec.toString()).containsOnly(TunnelError.UPSTREAM_CLOSED);
+    // isSubsetOf, not containsOnly: either side of the 101 may get no attempt at all in a run.
+    assertThat(rec.refusedErrors).as(rec.toString()).isSubsetOf(TunnelError.UPSTREAM_CLOSED);
     assertThat(rec.refused)
-        .containsOnly("upstream " + address + " reset the connection right after accepting it");
+        .isSubsetOf("upstream " + address + " reset the connection right after accepting it");
     assertThat(TunnelError.UPSTREAM_CLOSED.exitCode()).isEqualTo(5);
     // What it prints after "ended: ".
     assertThat(rec.reasons)
-        .containsOnly("upstream-reset: upstream " + address + " reset the connection");
+        .isSubsetOf("upstream-reset: upstream " + address + " reset the connection");
     System.out.printf(
         "early reset through a forwarder: %d of %d refused before the 101, %d ended after it%n",
         rec.refused.size(), ATTEMPTS, rec.closed.size());
@@ -121,12 +122,12 @@ class UpstreamEarlyCloseTest {
     assertThat(denied).hasSize(refused);
     assertThat(denied)
         .extracting(d -> d.path("reason").asText())
-        .containsOnly(
+        .isSubsetOf(
             "upstream-reset: upstream "
                 + target.address()
                 + " reset the connection right after accepting it");
     assertThat(ended).hasSize(ATTEMPTS - refused);
-    assertThat(ended).extracting(e -> e.path("reason").asText()).containsOnly("upstream-reset");
+    assertThat(ended).extracting(e -> e.path("reason").asText()).isSubsetOf("upstream-reset");
     assertThat(gw.auditLines()).noneMatch(l -> l.contains("upstream-refused"));
     assertThat(gw.metrics())
         .contains("ferry_sessions_total{proxy=\"db\",result=\"upstream-reset\"} " + ATTEMPTS + ".0")

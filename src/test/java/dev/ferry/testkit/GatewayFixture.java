@@ -465,12 +465,20 @@ public final class GatewayFixture
      * {@code ferry_session_resumes_total{proxy,result}} right now (result: ok, refused, timeout).
      */
     public long resumes(String proxy, String result) {
-      String prefix =
-          "ferry_session_resumes_total{proxy=\"" + proxy + "\",result=\"" + result + "\"} ";
+      return (long)
+          metric("ferry_session_resumes_total{proxy=\"" + proxy + "\",result=\"" + result + "\"}");
+    }
+
+    /**
+     * One series of the scrape right now, named with its labels exactly as scraped ({@code
+     * ferry_sessions_waiting{proxy="echo"}}); 0 when absent.
+     */
+    public double metric(String series) {
+      String prefix = series + " ";
       return metrics()
           .lines()
           .filter(l -> l.startsWith(prefix))
-          .mapToLong(l -> (long) Double.parseDouble(l.substring(prefix.length())))
+          .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
           .sum();
     }
 

@@ -65,16 +65,6 @@ class ResumeTest {
     return LoopbackClient.connect(f.port(), Duration.ofSeconds(120));
   }
 
-  static long metric(GatewayFixture.Running gw, String proxy, String result) {
-    String prefix =
-        "ferry_session_resumes_total{proxy=\"" + proxy + "\",result=\"" + result + "\"} ";
-    return gw.metrics()
-        .lines()
-        .filter(l -> l.startsWith(prefix))
-        .mapToLong(l -> (long) Double.parseDouble(l.substring(prefix.length())))
-        .sum();
-  }
-
   /**
    * Sends {@code size} pattern bytes each way through a fresh tunnel (target: {@link
    * TcpTarget#sourceAndDigest}) while the proxy cuts the WebSocket {@code cuts} times, spread over
@@ -125,7 +115,7 @@ class ResumeTest {
     assertThat(end.path("reason").asText()).isEqualTo("completed");
     assertThat(end.path("bytesUp").asLong()).isEqualTo(size);
     assertThat(end.path("bytesDown").asLong()).as("pattern and digest").isEqualTo(size + 32);
-    assertThat(metric(gw, "bulk", "ok")).isEqualTo(cuts);
+    assertThat(gw.resumes("bulk", "ok")).isEqualTo(cuts);
   }
 
   static void sleep(long ms) {
@@ -174,7 +164,7 @@ class ResumeTest {
           .as("audit: %s", gw.auditLines())
           .isEqualTo("resume-timeout");
       await().atMost(Duration.ofSeconds(10)).until(() -> target.openCount() == 0);
-      assertThat(metric(gw, "echo", "timeout")).isEqualTo(1);
+      assertThat(gw.resumes("echo", "timeout")).isEqualTo(1);
       assertThat(rec.resumeFailed).hasSize(1);
       assertThat(rec.resumeFailed.get(0)).contains("could not resume the tunnel to echo within 2s");
       assertThat(cutter.accepted()).as("reconnect attempts were made").isGreaterThan(1);
@@ -230,7 +220,7 @@ class ResumeTest {
           .startsWith("session-not-found: resume of ")
           .endsWith("refused: session of another user");
       assertThat(denied.get(1).path("reason").asText()).endsWith("unknown or ended session");
-      assertThat(metric(gw, "echo", "refused")).isEqualTo(2);
+      assertThat(gw.resumes("echo", "refused")).isEqualTo(2);
       assertThat(f.resumes()).isZero();
       assertThat(target.acceptedCount()).isEqualTo(1);
     }

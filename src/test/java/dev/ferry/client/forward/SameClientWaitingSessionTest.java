@@ -68,14 +68,6 @@ class SameClientWaitingSessionTest {
         });
   }
 
-  static double metric(GatewayFixture.Running gw, String nameAndLabels) {
-    return gw.metrics()
-        .lines()
-        .filter(l -> l.startsWith(nameAndLabels + " "))
-        .mapToDouble(l -> Double.parseDouble(l.substring(nameAndLabels.length() + 1)))
-        .sum();
-  }
-
   @Test
   @Timeout(240)
   @DisplayName(
@@ -121,7 +113,7 @@ class SameClientWaitingSessionTest {
         await()
             .atMost(Duration.ofSeconds(30))
             .untilAsserted(
-                () -> assertThat(metric(gw, "ferry_sessions_waiting{proxy=\"echo\"}")).isOne());
+                () -> assertThat(gw.metric("ferry_sessions_waiting{proxy=\"echo\"}")).isOne());
         // The application notices nothing: it writes on (held until the resume) ...
         CompletableFuture<Void> writing =
             CompletableFuture.runAsync(
@@ -147,7 +139,7 @@ class SameClientWaitingSessionTest {
                 "limit reached: proxy echo allows at most 1 sessions per user"
                     + " (alice@example.com has 1, 1 of them reconnecting from this client)");
         assertThat(gw.audit("session.end")).as("the waiting session was not taken").isEmpty();
-        assertThat(metric(gw, "ferry_sessions_waiting{proxy=\"echo\"}")).isOne();
+        assertThat(gw.metric("ferry_sessions_waiting{proxy=\"echo\"}")).isOne();
         // The resume really was held back meanwhile (tunnel, extra, at least one resume).
         await()
             .atMost(Duration.ofSeconds(30))

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,6 +68,26 @@ class SessionLimiterSupersedeTest {
     Permit p = (Permit) d;
     p.onSuperseded(told::incrementAndGet);
     return p;
+  }
+
+  /** What a resume of a waiting permit and a new tunnel got when started at the same moment. */
+  record Race(boolean resumed, Decision open) {}
+
+  Race race(Permit waiting, Callable<Decision> open) throws Exception {
+    CyclicBarrier start = new CyclicBarrier(2);
+    Future<Boolean> resume =
+        pool.submit(
+            () -> {
+              start.await(30, TimeUnit.SECONDS);
+              return waiting.attaching();
+            });
+    Future<Decision> opened =
+        pool.submit(
+            () -> {
+              start.await(30, TimeUnit.SECONDS);
+              return open.call();
+            });
+    return new Race(resume.get(30, TimeUnit.SECONDS), opened.get(30, TimeUnit.SECONDS));
   }
 
   @Test
@@ -296,21 +317,9 @@ class SessionLimiterSupersedeTest {
       AtomicInteger told = new AtomicInteger();
       Permit old = take(limiter, db, ALICE, THIS_CLIENT, told);
       old.waiting();
-      CyclicBarrier start = new CyclicBarrier(2);
-      Future<Boolean> resume =
-          pool.submit(
-              () -> {
-                start.await(30, TimeUnit.SECONDS);
-                return old.attaching();
-              });
-      Future<Decision> open =
-          pool.submit(
-              () -> {
-                start.await(30, TimeUnit.SECONDS);
-                return limiter.tryAcquire(db, ALICE, THIS_CLIENT);
-              });
-      assertThat(resume.get(30, TimeUnit.SECONDS)).as("round %d", round).isTrue();
-      assertThat(open.get(30, TimeUnit.SECONDS)).as("round %d", round).isInstanceOf(Refusal.class);
+      Race race = race(old, () -> limiter.tryAcquire(db, ALICE, THIS_CLIENT));
+      assertThat(race.resumed()).as("round %d", round).isTrue();
+      assertThat(race.open()).as("round %d", round).isInstanceOf(Refusal.class);
       assertThat(told.get()).isZero();
       assertThat(limiter.active("db")).isEqualTo(1);
       assertThat(limiter.waiting("db")).isZero();
@@ -360,21 +369,9 @@ class SessionLimiterSupersedeTest {
       AtomicInteger told = new AtomicInteger();
       Permit old = take(limiter, db, ALICE, told);
       old.waiting();
-      CyclicBarrier start = new CyclicBarrier(2);
-      Future<Boolean> resume =
-          pool.submit(
-              () -> {
-                start.await(30, TimeUnit.SECONDS);
-                return old.attaching();
-              });
-      Future<Decision> open =
-          pool.submit(
-              () -> {
-                start.await(30, TimeUnit.SECONDS);
-                return limiter.tryAcquire(db, ALICE);
-              });
-      boolean resumeWon = resume.get(30, TimeUnit.SECONDS);
-      Decision d = open.get(30, TimeUnit.SECONDS);
+      Race race = race(old, () -> limiter.tryAcquire(db, ALICE));
+      boolean resumeWon = race.resumed();
+      Decision d = race.open();
       assertThat(d instanceof Permit)
           .as("round %d: the new tunnel is admitted exactly when the resume lost", round)
           .isEqualTo(!resumeWon);

@@ -180,17 +180,8 @@ class SupersedeWaitingSessionTest {
     }
   }
 
-  /** A counter or gauge of the scrape, 0 when absent. */
-  static double metric(GatewayFixture.Running gw, String nameAndLabels) {
-    return gw.metrics()
-        .lines()
-        .filter(l -> l.startsWith(nameAndLabels + " "))
-        .mapToDouble(l -> Double.parseDouble(l.substring(nameAndLabels.length() + 1)))
-        .sum();
-  }
-
   static double waiting(GatewayFixture.Running gw) {
-    return metric(gw, "ferry_sessions_waiting{proxy=\"echo\"}");
+    return gw.metric("ferry_sessions_waiting{proxy=\"echo\"}");
   }
 
   static void awaitWaiting(GatewayFixture.Running gw, int n) {
@@ -235,7 +226,7 @@ class SupersedeWaitingSessionTest {
         await()
             .atMost(Duration.ofSeconds(30))
             .untilAsserted(() -> assertThat(target.openCount()).isEqualTo(1));
-        assertThat(metric(gw, "ferry_sessions_total{proxy=\"echo\",result=\"superseded\"}"))
+        assertThat(gw.metric("ferry_sessions_total{proxy=\"echo\",result=\"superseded\"}"))
             .isEqualTo(1.0);
         assertThat(gw.resumes("echo", "superseded")).isEqualTo(1L);
 
@@ -421,7 +412,7 @@ class SupersedeWaitingSessionTest {
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() -> assertThat(gw.audit("session.end")).hasSize(1));
       assertThat(endReasons(gw)).containsExactly("client-closed");
-      assertThat(metric(gw, "ferry_sessions_total{proxy=\"echo\",result=\"superseded\"}")).isZero();
+      assertThat(gw.metric("ferry_sessions_total{proxy=\"echo\",result=\"superseded\"}")).isZero();
       assertThat(target.acceptedCount()).isEqualTo(1);
       assertThat(gw.audit("session.denied")).hasSize(2);
     }
@@ -500,7 +491,7 @@ class SupersedeWaitingSessionTest {
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() -> assertThat(gw.audit("session.end")).hasSize(2));
       assertThat(endReasons(gw)).containsOnly("client-closed");
-      assertThat(metric(gw, "ferry_sessions_total{proxy=\"echo\",result=\"superseded\"}")).isZero();
+      assertThat(gw.metric("ferry_sessions_total{proxy=\"echo\",result=\"superseded\"}")).isZero();
       assertThat(target.acceptedCount()).isEqualTo(2);
     }
   }
