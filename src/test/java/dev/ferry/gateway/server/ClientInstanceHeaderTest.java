@@ -10,9 +10,9 @@ import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.client.tunnel.TunnelConnector;
 import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.testkit.GatewayFixture;
+import dev.ferry.testkit.HostileTally;
 import dev.ferry.testkit.RawWebSocket;
 import dev.ferry.testkit.TcpTarget;
-import dev.ferry.testkit.TunnelRefusals;
 import dev.ferry.tunnel.Protocol;
 import dev.ferry.tunnel.TunnelError;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -97,13 +98,23 @@ class ClientInstanceHeaderTest {
     List<String> bad =
         List.of(
             "short", "x".repeat(65), "abcdefghijklmnop+", "abcdefghijklmnop=", "abc def ghi jkl m");
+    int refused = 0;
     for (String value : bad) {
       c.clientInstance(value);
-      TunnelRefusedException e =
-          TunnelRefusals.expect(c.open("db", fx.token(ALICE)), Duration.ofSeconds(20));
-      assertThat(e.error()).as(value).isEqualTo(TunnelError.BAD_REQUEST);
-      assertThat(e.detail()).as(value).isEqualTo(BAD_DETAIL);
+      try {
+        c.open("db", fx.token(ALICE)).get(20, TimeUnit.SECONDS).close();
+      } catch (ExecutionException e) {
+        assertThat(e.getCause()).as(value).isInstanceOf(TunnelRefusedException.class);
+        TunnelRefusedException r = (TunnelRefusedException) e.getCause();
+        assertThat(r.error()).as(value).isEqualTo(TunnelError.BAD_REQUEST);
+        assertThat(r.detail()).as(value).isEqualTo(BAD_DETAIL);
+        refused++;
+      }
     }
+    HostileTally.record(
+        "malformed Ferry-Client-Instance headers", bad.size(), bad.size() - refused);
+    assertThat(refused).isEqualTo(bad.size());
+    assertThat(target.accepted()).as("no upstream for a malformed header").isZero();
     // The bounds themselves are fine.
     for (String value : List.of("a".repeat(16), "Z-_9".repeat(16))) {
       c.clientInstance(value);
