@@ -3,6 +3,7 @@ package dev.ferry.client.forward;
 import static dev.ferry.testkit.GatewayFixture.ALICE;
 import static dev.ferry.testkit.LoopbackClient.echo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import dev.ferry.client.net.ProxySettings;
 import dev.ferry.client.tunnel.GatewayEndpoint;
 import dev.ferry.client.tunnel.Tunnel;
 import dev.ferry.client.tunnel.TunnelConnector;
+import dev.ferry.client.tunnel.TunnelRefusedException;
 import dev.ferry.testkit.AffinityBalancer;
 import dev.ferry.testkit.AffinityBalancer.Routed;
 import dev.ferry.testkit.ForwarderEvents;
@@ -244,6 +246,23 @@ class AffinityResumeTest {
         .containsExactly("/v1/info", "/v1/tunnel/echo", "/v1/proxies");
     assertThat(routed).extracting(Routed::byCookie).containsExactly(false, true, true);
     assertThat(routed).extracting(Routed::backend).containsOnly(routed.get(0).backend());
+  }
+
+  @Test
+  @Timeout(60)
+  @DisplayName("a cookie set on a refusal is kept too")
+  void cookieFromRefusal() throws Exception {
+    TcpTarget echo = fx.target(TcpTarget.echo());
+    Pair p = pair(fx.gateway().proxy("echo", echo));
+    String token = fx.token(ALICE);
+    TunnelConnector c = connector(p.endpoint(), new GatewayCookies());
+    assertThatThrownBy(() -> c.open("nope", token).get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(TunnelRefusedException.class)
+        .hasMessageContaining("nope");
+    openAndClose(c, token);
+    List<Routed> routed = p.lb().routed();
+    assertThat(routed).extracting(Routed::byCookie).containsExactly(false, true);
+    assertThat(routed.get(1).backend()).isEqualTo(routed.get(0).backend());
   }
 
   private static void openAndClose(TunnelConnector c, String token) throws Exception {
