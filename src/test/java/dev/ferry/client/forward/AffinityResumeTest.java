@@ -72,8 +72,8 @@ class AffinityResumeTest {
   @DisplayName(
       "cut 5 times behind an affinity balancer: every resume reaches the session's gateway")
   void resumesFollowTheCookie() throws Exception {
-    long size = 16L << 20;
-    int cuts = 5;
+    long size = Long.getLong("ferry.affinity.bytes", 16L << 20);
+    int cuts = Integer.getInteger("ferry.affinity.cuts", 5);
     TcpTarget target = fx.target(TcpTarget.sourceAndDigest(size));
     Pair p = pair(fx.gateway().proxy("bulk", target));
     TunnelConnector c = connector(p.endpoint(), new GatewayCookies());
@@ -109,7 +109,8 @@ class AffinityResumeTest {
     assertThat(rec.resumeFailed).isEmpty();
 
     List<Routed> routed = p.lb().routed();
-    assertThat(routed).as("one open, then the resumes").hasSize(cuts + 1);
+    // One open, then one resume per cut (more if an attempt had to be retried).
+    assertThat(routed).hasSizeGreaterThanOrEqualTo(cuts + 1);
     int holder = routed.get(0).backend();
     assertThat(routed.get(0).byCookie()).isFalse();
     List<Routed> resumes = routed.subList(1, routed.size());
@@ -118,7 +119,7 @@ class AffinityResumeTest {
     System.out.printf(
         "affinity: %d of %d resumes reached the session's gateway, 0 SHA-256 mismatches%n",
         landed, resumes.size());
-    assertThat(landed).isEqualTo(cuts);
+    assertThat(landed).as("resumes routed home by the cookie").isEqualTo(resumes.size());
 
     GatewayFixture.Running home = p.gateways()[holder];
     GatewayFixture.Running other = p.gateways()[1 - holder];
