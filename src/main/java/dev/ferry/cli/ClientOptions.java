@@ -11,6 +11,7 @@ import dev.ferry.client.auth.RefreshTokenStore;
 import dev.ferry.client.auth.RefreshTokenStores;
 import dev.ferry.client.auth.TokenSource;
 import dev.ferry.client.auth.TokenSources;
+import dev.ferry.client.net.GatewayCookies;
 import dev.ferry.client.net.ProxySettings;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.client.tunnel.GatewayEndpoint;
@@ -57,6 +58,9 @@ final class ClientOptions {
   private TokenSource tokens;
   private ProxySettings proxies;
 
+  /** One jar for the gateway: its API calls and every tunnel share a load balancer's cookie. */
+  private final GatewayCookies cookies = new GatewayCookies();
+
   /** The gateway: --gateway, else $FERRY_GATEWAY, else the last login. */
   GatewayEndpoint endpoint() {
     if (endpoint == null) {
@@ -101,7 +105,7 @@ final class ClientOptions {
   GatewayApi api() {
     if (api == null) {
       ClientTls t = tls();
-      api = new GatewayApi(endpoint().baseUri(), t == null ? null : t.jdk(), proxies());
+      api = new GatewayApi(endpoint().baseUri(), t == null ? null : t.jdk(), proxies(), cookies);
     }
     return api;
   }
@@ -120,7 +124,7 @@ final class ClientOptions {
 
   /** A connector to the gateway, through the proxy the environment names, if any. */
   TunnelConnector connector() {
-    return new TunnelConnector(endpoint(), tls(), Transport.best(), null, proxies());
+    return new TunnelConnector(endpoint(), tls(), Transport.best(), null, proxies(), cookies);
   }
 
   /**

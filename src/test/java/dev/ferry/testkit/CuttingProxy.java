@@ -147,8 +147,11 @@ public final class CuttingProxy implements AutoCloseable {
     forward(client, head);
   }
 
-  /** Up to and including the blank line ending an HTTP head (a client sends no more before 101). */
-  private static byte[] readHead(InputStream in) throws IOException {
+  /**
+   * Up to and including the blank line ending an HTTP head (a client sends no more before 101; a
+   * server's 101 is followed by frames, which stay unread).
+   */
+  static byte[] readHead(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int last4 = 0;
     while (last4 != 0x0d0a0d0a) {
@@ -245,7 +248,7 @@ public final class CuttingProxy implements AutoCloseable {
   }
 
   /** Closes with SO_LINGER 0: the peer gets an RST, not a FIN. */
-  private static void reset(Socket s) {
+  static void reset(Socket s) {
     try {
       s.setSoLinger(true, 0);
     } catch (SocketException e) {
@@ -254,7 +257,7 @@ public final class CuttingProxy implements AutoCloseable {
     closeQuietly(s);
   }
 
-  private static void closeQuietly(Socket s) {
+  static void closeQuietly(Socket s) {
     try {
       s.close();
     } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.ferry.client.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.client.net.GatewayCookies;
 import dev.ferry.client.net.ProxySettings;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.tunnel.TunnelError;
@@ -42,11 +43,22 @@ public final class GatewayApi {
    * @param proxies how the gateway is reached (HTTPS_PROXY, NO_PROXY, the OS settings)
    */
   public GatewayApi(URI base, SSLContext tls, ProxySettings proxies) {
+    this(base, tls, proxies, new GatewayCookies());
+  }
+
+  /**
+   * @param cookies the gateway's cookie jar, shared with its {@code TunnelConnector}: a load
+   *     balancer's affinity cookie set here is sent with the tunnels too, and the other way round
+   */
+  public GatewayApi(URI base, SSLContext tls, ProxySettings proxies, GatewayCookies cookies) {
     String s = base.toString();
     this.base = URI.create(s.endsWith("/") ? s : s + "/");
     this.proxies = proxies;
     HttpClient.Builder b =
-        HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER);
+        HttpClient.newBuilder()
+            .connectTimeout(TIMEOUT)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .cookieHandler(cookies.handler());
     if (tls != null) {
       b.sslContext(tls);
     }

@@ -7,6 +7,7 @@ import dev.ferry.client.api.GatewayApiException;
 import dev.ferry.client.api.GatewayInfo;
 import dev.ferry.client.api.ProxyList;
 import dev.ferry.client.auth.TokenSource;
+import dev.ferry.client.net.GatewayCookies;
 import dev.ferry.client.net.ProxySettings;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.client.tunnel.GatewayEndpoint;
@@ -56,6 +57,10 @@ public final class Doctor {
   private ClientTls tls;
   private ProxySettings.HttpProxy via;
   private GatewayApi api;
+
+  /** The gateway's cookies: a load balancer's affinity cookie from /v1/info goes to the probe. */
+  private final GatewayCookies cookies = new GatewayCookies();
+
   private GatewayInfo info;
   private String token;
 
@@ -110,7 +115,9 @@ public final class Doctor {
     } catch (IOException e) {
       return add(Check.fail("gateway", e.getMessage(), "fix or drop --ca-file / FERRY_CA_FILE"));
     }
-    api = new GatewayApi(endpoint.baseUri(), tls == null ? null : tls.jdk(), settings.proxies());
+    api =
+        new GatewayApi(
+            endpoint.baseUri(), tls == null ? null : tls.jdk(), settings.proxies(), cookies);
     return add(Check.pass("gateway", endpoint + " (from " + settings.gatewaySource() + ")"));
   }
 
@@ -417,7 +424,8 @@ public final class Doctor {
   }
 
   private void webSocket() throws InterruptedException {
-    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(PathProbe.TIMEOUT);
+    HttpClient.Builder b =
+        HttpClient.newBuilder().connectTimeout(PathProbe.TIMEOUT).cookieHandler(cookies.handler());
     if (tls != null) {
       b.sslContext(tls.jdk());
     }

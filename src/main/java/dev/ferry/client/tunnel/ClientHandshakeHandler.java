@@ -10,6 +10,7 @@ import dev.ferry.tunnel.TunnelError;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -18,7 +19,9 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Opens the tunnel on a fresh connection: sends the upgrade, turns a refusal's problem+json into a
@@ -32,6 +35,7 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
   private final CompletableFuture<Tunnel> result;
   private final String host;
   private final java.time.Duration keepalive;
+  private final Consumer<List<String>> setCookies;
   private final ArrayDeque<Object> early = new ArrayDeque<>();
   private boolean upgraded;
   private long peerReceived = -1;
@@ -41,8 +45,10 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
       WebSocketClientHandshaker handshaker,
       CompletableFuture<Tunnel> result,
       String host,
-      java.time.Duration keepalive) {
+      java.time.Duration keepalive,
+      Consumer<List<String>> setCookies) {
     this.handshaker = handshaker;
+    this.setCookies = setCookies;
     this.result = result;
     this.host = host;
     this.keepalive = keepalive;
@@ -100,6 +106,8 @@ final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onResponse(ChannelHandlerContext ctx, FullHttpResponse res) {
+    // A load balancer may set its affinity cookie on any answer, a refusal included.
+    setCookies.accept(res.headers().getAll(HttpHeaderNames.SET_COOKIE));
     if (res.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
       try {
         handshaker.finishHandshake(ctx.channel(), res);

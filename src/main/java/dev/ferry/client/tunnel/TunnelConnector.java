@@ -1,5 +1,6 @@
 package dev.ferry.client.tunnel;
 
+import dev.ferry.client.net.GatewayCookies;
 import dev.ferry.client.net.ProxyHandlers;
 import dev.ferry.client.net.ProxySettings;
 import dev.ferry.client.tls.ClientTls;
@@ -30,6 +31,7 @@ import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -64,6 +66,7 @@ public final class TunnelConnector implements AutoCloseable {
   private final EventLoopGroup group;
   private final boolean ownsGroup;
   private final ProxySettings proxies;
+  private final GatewayCookies cookies;
   private volatile Duration keepalive = Protocol.KEEPALIVE_INTERVAL;
   private volatile String clientInstance = ClientInstance.process();
 
@@ -93,7 +96,24 @@ public final class TunnelConnector implements AutoCloseable {
       Transport transport,
       EventLoopGroup group,
       ProxySettings proxies) {
+    this(endpoint, tlsOrNull, transport, group, proxies, new GatewayCookies());
+  }
+
+  /**
+   * A connector that keeps the gateway's cookies in {@code cookies}: pass the jar the gateway's
+   * {@code GatewayApi} uses, so a load balancer's affinity cookie set on either is sent by both.
+   *
+   * @param group a shared group, or null for an own one (one thread, daemon)
+   */
+  public TunnelConnector(
+      GatewayEndpoint endpoint,
+      ClientTls tlsOrNull,
+      Transport transport,
+      EventLoopGroup group,
+      ProxySettings proxies,
+      GatewayCookies cookies) {
     this.proxies = proxies;
+    this.cookies = cookies;
     if (endpoint.tls() && tlsOrNull == null) {
       throw new IllegalArgumentException("an https gateway needs a ClientTls");
     }
@@ -115,6 +135,14 @@ public final class TunnelConnector implements AutoCloseable {
 
   public EventLoopGroup group() {
     return group;
+  }
+
+  /**
+   * The gateway's cookies: what its load balancer set on any answer (101 or refusal), sent with
+   * every tunnel open and resume so a resume reaches the instance that holds its session.
+   */
+  public GatewayCookies cookies() {
+    return cookies;
   }
 
   /** Changes the keepalive ping interval of tunnels opened from now on (tests). */
@@ -178,10 +206,15 @@ public final class TunnelConnector implements AutoCloseable {
     if (instance != null) {
       headers.set(Protocol.CLIENT_INSTANCE_HEADER, instance);
     }
+    URI uri = endpoint.tunnelUri(proxy);
+    String cookie = cookies.header(uri);
+    if (cookie != null) {
+      // For the load balancer in front (affinity); the gateway ignores it.
+      headers.set(HttpHeaderNames.COOKIE, cookie);
+    }
     // Masks, no extensions, no Origin (native clients send none; the gateway refuses foreign ones).
     WebSocketClientHandshaker handshaker =
-        new SlicingClientHandshaker(
-            endpoint.tunnelUri(proxy), Protocol.SUBPROTOCOL, headers, Protocol.MAX_MESSAGE_SIZE);
+        new SlicingClientHandshaker(uri, Protocol.SUBPROTOCOL, headers, Protocol.MAX_MESSAGE_SIZE);
     String host = endpoint.host();
     Duration interval = keepalive;
     ProxySettings.HttpProxy via = proxies.route(endpoint.tunnelUri(proxy)).proxy();
@@ -218,7 +251,11 @@ public final class TunnelConnector implements AutoCloseable {
                     p.addLast(
                         "handshake",
                         new ClientHandshakeHandler(
-                            handshaker, afterProxy(result, proxyHandler, loop), host, interval));
+                            handshaker,
+                            afterProxy(result, proxyHandler, loop),
+                            host,
+                            interval,
+                            setCookies -> cookies.received(uri, setCookies)));
                   }
                 });
     ChannelFuture connect = connect(bootstrap, via);

@@ -15,6 +15,7 @@ import dev.ferry.client.auth.TokenException;
 import dev.ferry.client.auth.TokenSource;
 import dev.ferry.client.forward.Forwarder;
 import dev.ferry.client.forward.ForwarderListener;
+import dev.ferry.client.net.GatewayCookies;
 import dev.ferry.client.net.ProxySettings;
 import dev.ferry.client.tls.ClientTls;
 import dev.ferry.client.tunnel.GatewayEndpoint;
@@ -58,6 +59,7 @@ public final class CoreGatewayService implements GatewayService {
   private final Clock clock;
   private final TokenSource external;
   private final ProxySettings proxies;
+  private final GatewayCookies cookies = new GatewayCookies();
   private volatile TunnelConnector connector;
   private volatile OidcSession session;
 
@@ -106,7 +108,7 @@ public final class CoreGatewayService implements GatewayService {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.api = new GatewayApi(endpoint.baseUri(), tls == null ? null : tls.jdk(), proxies);
+    this.api = new GatewayApi(endpoint.baseUri(), tls == null ? null : tls.jdk(), proxies, cookies);
     this.store = store;
     this.clientState = clientState;
     this.gate = new SignInGate(endpoint.toString(), SIGN_IN_WAIT);
@@ -293,7 +295,8 @@ public final class CoreGatewayService implements GatewayService {
 
   private synchronized TunnelConnector connector() {
     if (connector == null) {
-      TunnelConnector c = new TunnelConnector(endpoint, tls, Transport.best(), null, proxies);
+      TunnelConnector c =
+          new TunnelConnector(endpoint, tls, Transport.best(), null, proxies, cookies);
       c.keepaliveInterval(KEEPALIVE);
       connector = c;
     }
