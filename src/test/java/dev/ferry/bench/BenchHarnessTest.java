@@ -2,9 +2,15 @@ package dev.ferry.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -45,6 +51,59 @@ class BenchHarnessTest {
         .contains("2.00× (socat 1 hop)");
     assertThat(table).contains("| most concurrent tunnels, one gateway, -Xmx1g |");
     assertThat(table).contains("- websockify: not measured — no client pairs with it here");
+  }
+
+  @Test
+  void stdioDriverRunsItsSessionOverOneStreamAndTheTargetEndsItAtTheInputsEnd() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread target =
+          new Thread(
+              () -> {
+                try {
+                  BenchTargetMain.serve(server.accept());
+                } catch (Exception e) {
+                  // the test fails on the client's side
+                }
+              });
+      target.setDaemon(true);
+      target.start();
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(server.getInetAddress(), server.getLocalPort()), 10_000);
+        s.setSoTimeout(60_000);
+        // 1 MiB each way after a 128 KiB warm-up: every byte must arrive, or session() throws.
+        Map<String, String> r =
+            BenchStdioMain.session(s.getInputStream(), s.getOutputStream(), 1 << 20, 0);
+        assertThat(r)
+            .containsKeys("first_byte_ms", "download_gbps", "upload_gbps")
+            .containsEntry("bytes", Integer.toString(1 << 20));
+        s.shutdownOutput();
+        InputStream in = s.getInputStream();
+        assertThat(in.read()).isEqualTo(-1);
+      }
+      target.join(60_000);
+      assertThat(target.isAlive()).isFalse();
+    }
+  }
+
+  @Test
+  void stdioReportSetsStdioBesideConnectAndSocatAndListsEveryRun(@TempDir Path dir)
+      throws Exception {
+    Files.writeString(dir.resolve("socat2.txt"), "download_gbps=4\nupload_gbps=4\n");
+    Files.writeString(dir.resolve("ferry.txt"), "download_gbps=3\nupload_gbps=2\n");
+    Files.writeString(
+        dir.resolve("stdio.txt"), "download_gbps=1.5\nupload_gbps=2\nfirst_byte_ms=900\n");
+    Path runs = Files.createDirectories(dir.resolve("stdio-runs"));
+    Files.writeString(runs.resolve("02-stdio.txt"), "download_gbps=1.5\nupload_gbps=2\n");
+    Files.writeString(runs.resolve("01-connect.txt"), "download_gbps=3.5\nupload_gbps=2.5\n");
+
+    String table = BenchStdioMain.report(dir);
+
+    assertThat(table).contains("| download (Gbit/s) | 4.00 | 3.00 | 1.50 | 0.50× | 0.38× |");
+    assertThat(table).contains("| upload (Gbit/s) | 4.00 | 2.00 | 2.00 | 1.00× | 0.50× |");
+    assertThat(table).contains("| process start → first byte echoed (ms) | — | — | 900 | — | — |");
+    assertThat(table.indexOf("| 01-connect | 3.50 | 2.50 | — |"))
+        .isPositive()
+        .isLessThan(table.indexOf("| 02-stdio | 1.50 | 2.00 | — |"));
   }
 
   @Test
