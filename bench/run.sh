@@ -23,8 +23,10 @@
 #                      the full mode prints only (docs/PERFORMANCE.md is rewritten by a full run).
 # BENCH_STDIO_ROUNDS=N the stdio path N times (default 1), each round also `ferry connect`
 #                      through the same driver; BENCH_STDIO_JARS="a.jar b.jar": each round also
-#                      runs `java -jar X stdio` of those jars (another build, to compare);
-#                      BENCH_STDIO_BYTES: bytes per stdio transfer (default BENCH_BYTES).
+#                      runs `java -jar X stdio` of those jars (another build, to compare) against
+#                      a gateway of the same jar (port 0), since the protocol moves between builds;
+#                      BENCH_STDIO_BYTES: bytes per stdio transfer (default BENCH_BYTES);
+#                      BENCH_STDIO_JAVA_OPTS: JVM options of every stdio process (e.g. JFR).
 #
 # Needs java, mvn (builds target/ferry.jar and the test classes if missing), socat, websockify,
 # npm (wstunnel@1.4.0 goes to bench/.npm). Background jobs of a script ignore SIGINT: everything
@@ -304,22 +306,38 @@ CONF
     # stdio (BENCH_STDIO_JARS), alternating, since the machine's noise moves between minutes.
     if want stdio; then
       run=0 stdio_log=/dev/null
+      declare -A xgw=() # another build's stdio talks to that build's gateway
+      for jar in ${BENCH_STDIO_JARS:-}; do
+        x=$(basename "$jar" .jar)
+        sed "s|^  file: .*|  file: $W/audit-$x.jsonl|" "$W/gateway.yaml" >"$W/gateway-$x.yaml"
+        java -jar "$jar" gateway --config "$W/gateway-$x.yaml" --port 0 >"$W/gateway-$x.log" 2>&1 &
+        pids+=($!)
+        xgw[$jar]=$!
+        wait_for "$W/gateway-$x.log" '^ferry gateway listening on http://' 60 $! \
+          || log "the gateway of $jar did not start: $(tail -1 "$W/gateway-$x.log")"
+      done
       for ((round = 1; round <= ${BENCH_STDIO_ROUNDS:-1}; round++)); do
         if [ -n "$FC_PORT" ]; then
           run=$((run + 1))
           stdio_measure "$(printf %02d $run)-connect" port "$FC_PORT"
         fi
         for jar in "$JAR" ${BENCH_STDIO_JARS:-}; do
-          label=stdio
-          [ "$jar" = "$JAR" ] || label="stdio-$(basename "$jar" .jar)"
+          label=stdio url=http://127.0.0.1:$GW_PORT
+          if [ "$jar" != "$JAR" ]; then
+            label="stdio-$(basename "$jar" .jar)"
+            url=$(sed -nE 's|^ferry gateway listening on (http://[^ ]+).*|\1|p' \
+              "$W/gateway-$(basename "$jar" .jar).log" | head -1)
+          fi
           run=$((run + 1))
-          stdio_measure "$(printf %02d $run)-$label" exec java -jar "$jar" stdio bench \
-            --gateway "http://127.0.0.1:$GW_PORT"
+          # shellcheck disable=SC2086 # BENCH_STDIO_JAVA_OPTS: several options, e.g. for a profile
+          stdio_measure "$(printf %02d $run)-$label" exec java ${BENCH_STDIO_JAVA_OPTS:-} -jar "$jar" \
+            stdio bench --gateway "$url"
           [ "$label" = stdio ] && stdio_log="$W/$(printf %02d $run)-stdio.log"
           [ -f "$R/stdio.txt" ] || [ "$label" != stdio ] \
             || cp "$R/stdio-runs/$(printf %02d $run)-stdio.txt" "$R/stdio.txt" 2>/dev/null
         done
       done
+      [ ${#xgw[@]} -gt 0 ] && stop "${xgw[@]}"
       [ -f "$R/stdio.txt" ] || skip stdio "ferry stdio failed: $(tail -2 "$stdio_log" | tr '\n' ' ')"
     fi
     stop $fc
@@ -444,10 +462,11 @@ JDK=$(java -version 2>&1 | head -1)
   echo "$TABLE"
   echo
   if [ -n "$STDIO_TABLE" ]; then
-    echo "\`ferry stdio\` (\`BenchStdioMain\`): one process per stream, the load driven through its standard"
-    echo "input and output; one download and one upload of $STDIO_BYTES bytes after an untimed warm-up, and"
-    echo "the time from the process's start (JVM, token, tunnel) to the first byte echoed. The socat and"
-    echo "connect columns are the one-tunnel rows above."
+    echo "\`ferry stdio\` (\`BenchStdioMain\`): one fresh process per stream, as ssh starts it, the load"
+    echo "driven through its standard input and output; one download and one upload of $STDIO_BYTES bytes after"
+    echo "an untimed warm-up of an eighth (at most 64 MiB), and the time from the process's start (JVM, token,"
+    echo "tunnel) to the first byte echoed. \"Ferry (connect)\" is the same driver over the running \`ferry"
+    echo "connect\`'s socket (warm); socat 2 hops is the one-tunnel row above. Medians of the runs listed."
     echo
     echo "$STDIO_TABLE"
     echo

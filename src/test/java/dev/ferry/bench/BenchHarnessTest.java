@@ -86,24 +86,33 @@ class BenchHarnessTest {
   }
 
   @Test
-  void stdioReportSetsStdioBesideConnectAndSocatAndListsEveryRun(@TempDir Path dir)
+  void stdioReportTakesTheMedianOfEachLabelsRunsAndListsEveryRun(@TempDir Path dir)
       throws Exception {
     Files.writeString(dir.resolve("socat2.txt"), "download_gbps=4\nupload_gbps=4\n");
-    Files.writeString(dir.resolve("ferry.txt"), "download_gbps=3\nupload_gbps=2\n");
-    Files.writeString(
-        dir.resolve("stdio.txt"), "download_gbps=1.5\nupload_gbps=2\nfirst_byte_ms=900\n");
     Path runs = Files.createDirectories(dir.resolve("stdio-runs"));
-    Files.writeString(runs.resolve("02-stdio.txt"), "download_gbps=1.5\nupload_gbps=2\n");
-    Files.writeString(runs.resolve("01-connect.txt"), "download_gbps=3.5\nupload_gbps=2.5\n");
+    Files.writeString(runs.resolve("01-connect.txt"), "download_gbps=3\nupload_gbps=2\n");
+    Files.writeString(
+        runs.resolve("02-stdio.txt"), "download_gbps=1\nupload_gbps=2\nfirst_byte_ms=800\n");
+    Files.writeString(
+        runs.resolve("03-stdio-old.txt"), "download_gbps=1\nupload_gbps=1\nfirst_byte_ms=700\n");
+    Files.writeString(runs.resolve("04-connect.txt"), "download_gbps=3\nupload_gbps=4\n");
+    Files.writeString(
+        runs.resolve("05-stdio.txt"), "download_gbps=2\nupload_gbps=2\nfirst_byte_ms=1000\n");
+    Files.writeString(
+        runs.resolve("06-stdio.txt"), "download_gbps=3\nupload_gbps=5\nfirst_byte_ms=900\n");
 
     String table = BenchStdioMain.report(dir);
 
-    assertThat(table).contains("| download (Gbit/s) | 4.00 | 3.00 | 1.50 | 0.50× | 0.38× |");
-    assertThat(table).contains("| upload (Gbit/s) | 4.00 | 2.00 | 2.00 | 1.00× | 0.50× |");
-    assertThat(table).contains("| process start → first byte echoed (ms) | — | — | 900 | — | — |");
-    assertThat(table.indexOf("| 01-connect | 3.50 | 2.50 | — |"))
+    // stdio: medians 2 (of 1, 2, 3) and 2 (of 2, 2, 5); connect 3 and 3 (of 2 and 4).
+    assertThat(table)
+        .contains("| download (Gbit/s) | 4.00 | 3.00 | 2.00 | 1.00 | 0.67× | 0.50× | 2.00× |");
+    assertThat(table)
+        .contains("| upload (Gbit/s) | 4.00 | 3.00 | 2.00 | 1.00 | 0.67× | 0.50× | 2.00× |");
+    assertThat(table)
+        .contains("| process start → first byte echoed (ms) | — | — | 900 | 700 | — | — | — |");
+    assertThat(table.indexOf("| 01-connect | 3.00 | 2.00 | — |"))
         .isPositive()
-        .isLessThan(table.indexOf("| 02-stdio | 1.50 | 2.00 | — |"));
+        .isLessThan(table.indexOf("| 03-stdio-old | 1.00 | 1.00 | 700 |"));
   }
 
   @Test

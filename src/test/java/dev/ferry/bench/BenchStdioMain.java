@@ -33,9 +33,10 @@ import java.util.stream.Stream;
  * Writes {@code key=value} lines to OUT; exits non-zero when a byte is missing or the command does
  * not end cleanly, so a broken {@code ferry stdio} fails the harness's smoke run.
  *
- * <p>{@code BenchStdioMain report DIR}: the Markdown table of {@code DIR/stdio.txt} next to the
- * one-tunnel figures of {@code DIR/socat2.txt} and {@code DIR/ferry.txt}, then every run under
- * {@code DIR/stdio-runs/} in order.
+ * <p>{@code BenchStdioMain report DIR}: the Markdown table of the runs in {@code DIR/stdio-runs/}
+ * ({@code NN-LABEL.txt}; LABEL connect, stdio or stdio-OTHERJAR), each column the median of its
+ * runs, next to the one-tunnel figures of {@code DIR/socat2.txt} (socat has no JIT to warm, and its
+ * figures come from {@link BenchClientMain}), then every run in order.
  */
 public final class BenchStdioMain {
   private static final long EXIT_WAIT_S = 30;
@@ -175,35 +176,21 @@ public final class BenchStdioMain {
 
   static String report(Path dir) throws IOException {
     Properties socat = load(dir.resolve("socat2.txt"));
-    Properties connect = load(dir.resolve("ferry.txt"));
-    Properties stdio = load(dir.resolve("stdio.txt"));
-    StringBuilder sb = new StringBuilder();
-    sb.append("| one stream | socat 2 hops | Ferry (connect) | ferry stdio |")
-        .append(" stdio ÷ connect | stdio ÷ socat 2 hops |\n|---|---:|---:|---:|---:|---:|\n");
-    for (String[] row :
-        List.of(
-            new String[] {"download_gbps", "download (Gbit/s)"},
-            new String[] {"upload_gbps", "upload (Gbit/s)"},
-            new String[] {"first_byte_ms", "process start → first byte echoed (ms)"})) {
-      Double s = num(socat, row[0]);
-      Double c = num(connect, row[0]);
-      Double t = num(stdio, row[0]);
-      boolean ratios = !row[0].equals("first_byte_ms");
-      sb.append("| ").append(row[1]).append(" | ").append(show(s)).append(" | ").append(show(c));
-      sb.append(" | ").append(show(t)).append(" | ");
-      sb.append(ratios ? BenchClientMain.ratio(t, c) : "—").append(" | ");
-      sb.append(ratios ? BenchClientMain.ratio(t, s) : "—").append(" |\n");
-    }
+    // Runs are named NN-LABEL: connect, stdio, stdio-OTHERJAR; each column is its runs' median.
+    Map<String, List<Properties>> byLabel = new LinkedHashMap<>();
+    byLabel.put("connect", new ArrayList<>());
+    byLabel.put("stdio", new ArrayList<>());
+    List<String> lines = new ArrayList<>();
     Path runs = dir.resolve("stdio-runs");
     if (Files.isDirectory(runs)) {
       List<Path> files;
       try (Stream<Path> list = Files.list(runs)) {
         files = list.filter(f -> f.toString().endsWith(".txt")).sorted().toList();
       }
-      List<String> lines = new ArrayList<>();
       for (Path f : files) {
         Properties p = load(f);
         String name = f.getFileName().toString().replaceFirst("\\.txt$", "");
+        byLabel.computeIfAbsent(name.replaceFirst("^[0-9]+-", ""), k -> new ArrayList<>()).add(p);
         lines.add(
             "| "
                 + name
@@ -215,15 +202,50 @@ public final class BenchStdioMain {
                 + show(num(p, "first_byte_ms"))
                 + " |");
       }
-      if (!lines.isEmpty()) {
-        sb.append("\nEvery run, in order (same session driver; connect over a socket):\n\n")
-            .append("| run | download (Gbit/s) | upload (Gbit/s) | first byte (ms) |\n")
-            .append("|---|---:|---:|---:|\n")
-            .append(String.join("\n", lines))
-            .append('\n');
+    }
+    List<String> others =
+        byLabel.keySet().stream().filter(k -> !k.equals("connect") && !k.equals("stdio")).toList();
+    StringBuilder sb =
+        new StringBuilder("| one stream | socat 2 hops | Ferry (connect) | ferry stdio |");
+    others.forEach(o -> sb.append(' ').append(o).append(" |"));
+    sb.append(" stdio ÷ connect | stdio ÷ socat 2 hops |");
+    others.forEach(o -> sb.append(" stdio ÷ ").append(o).append(" |"));
+    sb.append("\n|---|").append("---:|".repeat(5 + 2 * others.size())).append('\n');
+    for (String[] row :
+        List.of(
+            new String[] {"download_gbps", "download (Gbit/s)"},
+            new String[] {"upload_gbps", "upload (Gbit/s)"},
+            new String[] {"first_byte_ms", "process start → first byte echoed (ms)"})) {
+      boolean ratios = !row[0].equals("first_byte_ms");
+      Double s = ratios ? num(socat, row[0]) : null;
+      Double c = median(byLabel.get("connect"), row[0]);
+      Double t = median(byLabel.get("stdio"), row[0]);
+      sb.append("| ").append(row[1]).append(" | ").append(show(s)).append(" | ").append(show(c));
+      sb.append(" | ").append(show(t)).append(" |");
+      others.forEach(o -> sb.append(' ').append(show(median(byLabel.get(o), row[0]))).append(" |"));
+      sb.append(' ').append(ratios ? BenchClientMain.ratio(t, c) : "—").append(" |");
+      sb.append(' ').append(ratios ? BenchClientMain.ratio(t, s) : "—").append(" |");
+      for (String o : others) {
+        Double v = median(byLabel.get(o), row[0]);
+        sb.append(' ').append(ratios ? BenchClientMain.ratio(t, v) : "—").append(" |");
       }
+      sb.append('\n');
+    }
+    if (!lines.isEmpty()) {
+      sb.append("\nEvery run, in order:\n\n")
+          .append("| run | download (Gbit/s) | upload (Gbit/s) | first byte (ms) |\n")
+          .append("|---|---:|---:|---:|\n")
+          .append(String.join("\n", lines))
+          .append('\n');
     }
     return sb.toString();
+  }
+
+  /** The median of a figure over runs; null if no run has it. */
+  private static Double median(List<Properties> runs, String key) {
+    List<Double> v = runs.stream().map(p -> num(p, key)).filter(x -> x != null).sorted().toList();
+    int n = v.size();
+    return n == 0 ? null : (v.get((n - 1) / 2) + v.get(n / 2)) / 2;
   }
 
   private static Properties load(Path file) throws IOException {
