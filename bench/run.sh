@@ -232,12 +232,15 @@ GW_PORT=$((PORT_BASE + 7))
 want ferry || unselected ferry
 want stdio || unselected stdio
 STDIO_BYTES=${BENCH_STDIO_BYTES:-$BYTES}
-stdio_measure() { # stdio_measure RUN (exec COMMAND... | port PORT): one run of BenchStdioMain
-  local run=$1
-  shift
+stdio_measure() { # stdio_measure RUN GATEWAY_PID CLIENT_PID (exec COMMAND... | port PORT)
+  # One run of BenchStdioMain; CLIENT_PID: `ferry connect`'s for a port, empty for exec (then the
+  # command's own process is the client).
+  local run=$1 server=$2 client=$3
+  shift 3
   log "measuring $run ($STDIO_BYTES bytes per transfer)"
   mkdir -p "$R/stdio-runs"
-  if ! FERRY_TOKEN=$(cat "$W/idp/alice.token") timeout "$LIMIT" java -cp "$BENCH_CP" \
+  if ! FERRY_TOKEN=$(cat "$W/idp/alice.token") timeout "$LIMIT" java -Dbench.serverPids="$server" \
+    -Dbench.clientPids="$client" -Dbench.clkTck="$CLK_TCK" -cp "$BENCH_CP" \
     dev.ferry.bench.BenchStdioMain measure "$R/stdio-runs/$run.txt" "$STDIO_BYTES" "$@" \
     >"$W/$run.log" 2>&1; then
     rm -f "$R/stdio-runs/$run.txt"
@@ -319,18 +322,18 @@ CONF
       for ((round = 1; round <= ${BENCH_STDIO_ROUNDS:-1}; round++)); do
         if [ -n "$FC_PORT" ]; then
           run=$((run + 1))
-          stdio_measure "$(printf %02d $run)-connect" port "$FC_PORT"
+          stdio_measure "$(printf %02d $run)-connect" $gw $fc port "$FC_PORT"
         fi
         for jar in "$JAR" ${BENCH_STDIO_JARS:-}; do
-          label=stdio url=http://127.0.0.1:$GW_PORT
+          label=stdio url=http://127.0.0.1:$GW_PORT server=$gw
           if [ "$jar" != "$JAR" ]; then
-            label="stdio-$(basename "$jar" .jar)"
+            label="stdio-$(basename "$jar" .jar)" server=${xgw[$jar]}
             url=$(sed -nE 's|^ferry gateway listening on (http://[^ ]+).*|\1|p' \
               "$W/gateway-$(basename "$jar" .jar).log" | head -1)
           fi
           run=$((run + 1))
           # shellcheck disable=SC2086 # BENCH_STDIO_JAVA_OPTS: several options, e.g. for a profile
-          stdio_measure "$(printf %02d $run)-$label" exec java ${BENCH_STDIO_JAVA_OPTS:-} -jar "$jar" \
+          stdio_measure "$(printf %02d $run)-$label" "$server" "" exec java ${BENCH_STDIO_JAVA_OPTS:-} -jar "$jar" \
             stdio bench --gateway "$url"
           [ "$label" = stdio ] && stdio_log="$W/$(printf %02d $run)-stdio.log"
           [ -f "$R/stdio.txt" ] || [ "$label" != stdio ] \

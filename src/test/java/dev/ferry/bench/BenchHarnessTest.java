@@ -72,9 +72,10 @@ class BenchHarnessTest {
         s.setSoTimeout(60_000);
         // 1 MiB each way after a 128 KiB warm-up: every byte must arrive, or session() throws.
         Map<String, String> r =
-            BenchStdioMain.session(s.getInputStream(), s.getOutputStream(), 1 << 20, 0);
+            BenchStdioMain.session(
+                s.getInputStream(), s.getOutputStream(), 1 << 20, 0, () -> new double[] {1, 0});
         assertThat(r)
-            .containsKeys("first_byte_ms", "download_gbps", "upload_gbps")
+            .containsKeys("first_byte_ms", "download_gbps", "upload_gbps", "client_cpu_s_per_gib")
             .containsEntry("bytes", Integer.toString(1 << 20));
         s.shutdownOutput();
         InputStream in = s.getInputStream();
@@ -110,9 +111,11 @@ class BenchHarnessTest {
         .contains("| upload (Gbit/s) | 4.00 | 3.00 | 2.00 | 1.00 | 0.67× | 0.50× | 2.00× |");
     assertThat(table)
         .contains("| process start → first byte echoed (ms) | — | — | 900 | 700 | — | — | — |");
-    assertThat(table.indexOf("| 01-connect | 3.00 | 2.00 | — |"))
+    assertThat(table)
+        .contains("| client process CPU-seconds per GiB | — | — | — | — | — | — | — |");
+    assertThat(table.indexOf("| 01-connect | 3.00 | 2.00 | — | — | — |"))
         .isPositive()
-        .isLessThan(table.indexOf("| 03-stdio-old | 1.00 | 1.00 | 700 |"));
+        .isLessThan(table.indexOf("| 03-stdio-old | 1.00 | 1.00 | — | — | 700 |"));
   }
 
   @Test

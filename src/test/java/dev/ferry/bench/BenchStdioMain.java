@@ -31,7 +31,10 @@ import java.util.stream.Stream;
  * (the tunnel's orderly end). {@code ... port PORT}: the same session over a TCP connection (for
  * {@code ferry connect} or a relay, so that both sides of a ratio come from the same driver).
  * Writes {@code key=value} lines to OUT; exits non-zero when a byte is missing or the command does
- * not end cleanly, so a broken {@code ferry stdio} fails the harness's smoke run.
+ * not end cleanly, so a broken {@code ferry stdio} fails the harness's smoke run. CPU seconds per
+ * GiB over the timed transfers, from /proc: of the client side (the stdio process, or {@code
+ * bench.clientPids}) and of {@code bench.serverPids} (the gateway); {@code bench.clkTck} as in
+ * {@link BenchClientMain}.
  *
  * <p>{@code BenchStdioMain report DIR}: the Markdown table of the runs in {@code DIR/stdio-runs/}
  * ({@code NN-LABEL.txt}; LABEL connect, stdio or stdio-OTHERJAR), each column the median of its
@@ -63,7 +66,7 @@ public final class BenchStdioMain {
         s.setTcpNoDelay(true);
         s.connect(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[4])), 10_000);
         s.setSoTimeout(120_000);
-        r = session(s.getInputStream(), s.getOutputStream(), bytes, start);
+        r = session(s.getInputStream(), s.getOutputStream(), bytes, start, cpu(List.of()));
         s.shutdownOutput();
         expectEnd(s.getInputStream());
       }
@@ -73,7 +76,7 @@ public final class BenchStdioMain {
       Process p =
           new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       try {
-        r = session(p.getInputStream(), p.getOutputStream(), bytes, start);
+        r = session(p.getInputStream(), p.getOutputStream(), bytes, start, cpu(List.of(p.pid())));
         p.getOutputStream().close();
         expectEnd(p.getInputStream());
         if (!p.waitFor(EXIT_WAIT_S, TimeUnit.SECONDS)) {
@@ -95,11 +98,33 @@ public final class BenchStdioMain {
   }
 
   /**
-   * One session of requests over a stream to {@link BenchTargetMain}: the first byte echoed (timed
-   * from {@code start}), the warm-up, then the timed download and upload.
+   * CPU seconds so far of the client side ({@code bench.clientPids}, else {@code self}: the stdio
+   * process) and of the gateway ({@code bench.serverPids}), for the figures per GiB.
    */
-  static Map<String, String> session(InputStream in, OutputStream out, long bytes, long start)
-      throws IOException {
+  private static CpuMeter cpu(List<Long> self) {
+    int clk = Integer.getInteger("bench.clkTck", 100);
+    List<Long> client = ProcStats.pids(System.getProperty("bench.clientPids"));
+    List<Long> clientPids = client.isEmpty() ? self : client;
+    List<Long> server = ProcStats.pids(System.getProperty("bench.serverPids"));
+    return () ->
+        new double[] {
+          clientPids.isEmpty() ? Double.NaN : ProcStats.cpuSeconds(clientPids, clk),
+          server.isEmpty() ? Double.NaN : ProcStats.cpuSeconds(server, clk)
+        };
+  }
+
+  /** CPU seconds of the client side and of the gateway (NaN for one not known). */
+  interface CpuMeter {
+    double[] read();
+  }
+
+  /**
+   * One session of requests over a stream to {@link BenchTargetMain}: the first byte echoed (timed
+   * from {@code start}), the warm-up, then the timed download and upload and the CPU both sides
+   * spent on them.
+   */
+  static Map<String, String> session(
+      InputStream in, OutputStream out, long bytes, long start, CpuMeter cpu) throws IOException {
     Map<String, String> r = new LinkedHashMap<>();
     out.write('M');
     out.write('S');
@@ -112,8 +137,17 @@ public final class BenchStdioMain {
     download(in, out, warm);
     upload(in, out, warm);
     r.put("bytes", Long.toString(bytes));
+    double[] cpu0 = cpu.read();
     r.put("download_gbps", fmt(BenchClientMain.gbps(bytes, download(in, out, bytes))));
     r.put("upload_gbps", fmt(BenchClientMain.gbps(bytes, upload(in, out, bytes))));
+    double[] cpu1 = cpu.read();
+    double gib = 2.0 * bytes / (1L << 30);
+    String[] keys = {"client_cpu_s_per_gib", "server_cpu_s_per_gib"};
+    for (int i = 0; i < keys.length; i++) {
+      if (!Double.isNaN(cpu1[i])) {
+        r.put(keys[i], fmt((cpu1[i] - cpu0[i]) / gib));
+      }
+    }
     return r;
   }
 
@@ -199,6 +233,10 @@ public final class BenchStdioMain {
                 + " | "
                 + show(num(p, "upload_gbps"))
                 + " | "
+                + show(num(p, "client_cpu_s_per_gib"))
+                + " | "
+                + show(num(p, "server_cpu_s_per_gib"))
+                + " | "
                 + show(num(p, "first_byte_ms"))
                 + " |");
       }
@@ -215,16 +253,18 @@ public final class BenchStdioMain {
         List.of(
             new String[] {"download_gbps", "download (Gbit/s)"},
             new String[] {"upload_gbps", "upload (Gbit/s)"},
+            new String[] {"client_cpu_s_per_gib", "client process CPU-seconds per GiB"},
+            new String[] {"server_cpu_s_per_gib", "gateway CPU-seconds per GiB"},
             new String[] {"first_byte_ms", "process start → first byte echoed (ms)"})) {
       boolean ratios = !row[0].equals("first_byte_ms");
-      Double s = ratios ? num(socat, row[0]) : null;
+      Double s = row[0].endsWith("_gbps") ? num(socat, row[0]) : null;
       Double c = median(byLabel.get("connect"), row[0]);
       Double t = median(byLabel.get("stdio"), row[0]);
       sb.append("| ").append(row[1]).append(" | ").append(show(s)).append(" | ").append(show(c));
       sb.append(" | ").append(show(t)).append(" |");
       others.forEach(o -> sb.append(' ').append(show(median(byLabel.get(o), row[0]))).append(" |"));
       sb.append(' ').append(ratios ? BenchClientMain.ratio(t, c) : "—").append(" |");
-      sb.append(' ').append(ratios ? BenchClientMain.ratio(t, s) : "—").append(" |");
+      sb.append(' ').append(s != null ? BenchClientMain.ratio(t, s) : "—").append(" |");
       for (String o : others) {
         Double v = median(byLabel.get(o), row[0]);
         sb.append(' ').append(ratios ? BenchClientMain.ratio(t, v) : "—").append(" |");
@@ -233,8 +273,9 @@ public final class BenchStdioMain {
     }
     if (!lines.isEmpty()) {
       sb.append("\nEvery run, in order:\n\n")
-          .append("| run | download (Gbit/s) | upload (Gbit/s) | first byte (ms) |\n")
-          .append("|---|---:|---:|---:|\n")
+          .append("| run | download (Gbit/s) | upload (Gbit/s) | client CPU-s/GiB |")
+          .append(" gateway CPU-s/GiB | first byte (ms) |\n")
+          .append("|---|---:|---:|---:|---:|---:|\n")
           .append(String.join("\n", lines))
           .append('\n');
     }
