@@ -7,6 +7,8 @@
 #   websockify  client -> wstunnel client (npm) -> websockify -> target
 #   wstunnel    client -> wstunnel client (npm) -> wstunnel server (npm) -> target
 #   ferry       client -> ferry connect -> ferry gateway -> target (token from a dev OIDC provider)
+#   stdio       driver -> pipes -> ferry stdio (one process per stream) -> same gateway -> target:
+#               one stream each way, and the time from the process's start to its first byte
 # One path runs at a time; its relays are started before and stopped (by PID) after it. Prints a
 # Markdown table; the full mode also rewrites docs/PERFORMANCE.md. A peer that cannot be installed
 # is skipped with the reason in the table's notes.
@@ -15,6 +17,16 @@
 #                               capacity figure, JMH (bench/jmh.sh); about 10-15 minutes
 #   bash bench/run.sh --smoke   CI: 4 MiB per transfer, a few seconds per figure, 200 tunnels,
 #                               JMH in its smoke mode; prints only, about 2 minutes
+#
+# BENCH_PATHS=a,b,...  runs only those of direct socat1 socat2 wstunnel websockify ferry capacity
+#                      stdio jmh (default: all); the others are listed as not selected. With it,
+#                      the full mode prints only (docs/PERFORMANCE.md is rewritten by a full run).
+# BENCH_STDIO_ROUNDS=N the stdio path N times (default 1), each round also `ferry connect`
+#                      through the same driver; BENCH_STDIO_JARS="a.jar b.jar": each round also
+#                      runs `java -jar X stdio` of those jars (another build, to compare) against
+#                      a gateway of the same jar (port 0), since the protocol moves between builds;
+#                      BENCH_STDIO_BYTES: bytes per stdio transfer (default BENCH_BYTES);
+#                      BENCH_STDIO_JAVA_OPTS: JVM options of every stdio process (e.g. JFR).
 #
 # Needs java, mvn (builds target/ferry.jar and the test classes if missing), socat, websockify,
 # npm (wstunnel@1.4.0 goes to bench/.npm). Background jobs of a script ignore SIGINT: everything
@@ -37,6 +49,9 @@ else
   RATE_S=10 IDLE=1000 CAP_MAX=10000 CAP_S=240
 fi
 PARALLEL=16,64
+ALL_PATHS=direct,socat1,socat2,wstunnel,websockify,ferry,capacity,stdio,jmh
+PATHS=${BENCH_PATHS:-$ALL_PATHS}
+want() { [[ ",$PATHS," == *",$1,"* ]]; }
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 # Fixed ports below the ephemeral range (32768-60999 here): thousands of short connections per run
 # leave local ports of that range busy, and a relay could then fail to bind its port.
@@ -90,6 +105,7 @@ wait_for() { # wait_for FILE PATTERN SECONDS [PID: give up as soon as it exits]
   return 1
 }
 skip() { log "skip $1: $2"; printf '%s\n' "$2" >"$R/$1.skip"; }
+unselected() { printf 'not selected (BENCH_PATHS=%s)\n' "$PATHS" >"$R/$1.skip"; }
 
 # --- build what is missing ---------------------------------------------------------------------
 # (rebuilt when a source is newer than the jar, so the figures always belong to the sources)
@@ -129,20 +145,29 @@ measure() { # measure NAME PORT [SERVER_PIDS RELAY_PIDS [JVM_PID]] (PIDs comma-s
 }
 
 # --- direct ------------------------------------------------------------------------------------
-measure direct "$T_PORT"
+if want direct; then measure direct "$T_PORT"; else unselected direct; fi
 
 # --- socat, one hop and two hops -----------------------------------------------------------------
-if command -v socat >/dev/null; then
+want socat1 || unselected socat1
+want socat2 || unselected socat2
+if ! want socat1 && ! want socat2; then
+  : # neither selected
+elif command -v socat >/dev/null; then
   P1=$((PORT_BASE + 1)) P2=$((PORT_BASE + 2))
   socat TCP-LISTEN:$P1,bind=127.0.0.1,fork,reuseaddr,backlog=512 TCP:127.0.0.1:$T_PORT 2>"$W/socat1.log" &
   s1=$!
   pids+=($s1)
-  wait_port $P1 10 && measure socat1 $P1 $s1 $s1 || skip socat1 "socat did not listen"
-  socat TCP-LISTEN:$P2,bind=127.0.0.1,fork,reuseaddr,backlog=512 TCP:127.0.0.1:$P1 2>"$W/socat2.log" &
-  s2=$!
-  pids+=($s2)
-  wait_port $P2 10 && measure socat2 $P2 $s1 $s1,$s2 || skip socat2 "socat did not listen"
-  stop $s2 $s1
+  if want socat1; then
+    wait_port $P1 10 && measure socat1 $P1 $s1 $s1 || skip socat1 "socat did not listen"
+  fi
+  if want socat2; then
+    socat TCP-LISTEN:$P2,bind=127.0.0.1,fork,reuseaddr,backlog=512 TCP:127.0.0.1:$P1 2>"$W/socat2.log" &
+    s2=$!
+    pids+=($s2)
+    wait_port $P2 10 && measure socat2 $P2 $s1 $s1,$s2 || skip socat2 "socat did not listen"
+    stop $s2
+  fi
+  stop $s1
 else
   skip socat1 "socat is not installed (apt-get install socat)"
   skip socat2 "socat is not installed (apt-get install socat)"
@@ -150,14 +175,18 @@ fi
 
 # --- npm wstunnel 1.4.0 (client and server), and websockify behind its client -------------------
 WST=$ROOT/bench/.npm/node_modules/.bin/wstunnel
-if [ ! -x "$WST" ] && command -v npm >/dev/null; then
+if ! want wstunnel && ! want websockify; then
+  : # neither selected
+elif [ ! -x "$WST" ] && command -v npm >/dev/null; then
   log "npm install --prefix bench/.npm wstunnel@1.4.0"
   # bounded: offline, npm retries for minutes; the smoke run must stay well under a minute
   timeout $((SMOKE ? 30 : 120)) npm install --prefix "$ROOT/bench/.npm" --no-audit --no-fund \
     --fetch-retries=1 --fetch-timeout=15000 wstunnel@1.4.0 \
     >"$W/npm.log" 2>&1 || log "npm install failed: $(tail -1 "$W/npm.log")"
 fi
-if [ -x "$WST" ]; then
+if ! want wstunnel; then
+  unselected wstunnel
+elif [ -x "$WST" ]; then
   S=$((PORT_BASE + 3)) L=$((PORT_BASE + 4))
   "$WST" -s 127.0.0.1:$S -t 127.0.0.1:$T_PORT >"$W/wst-server.log" 2>&1 &
   ws=$!
@@ -170,7 +199,9 @@ if [ -x "$WST" ]; then
 else
   skip wstunnel "npm wstunnel@1.4.0 could not be installed (npm missing or offline)"
 fi
-if ! command -v websockify >/dev/null; then
+if ! want websockify; then
+  unselected websockify
+elif ! command -v websockify >/dev/null; then
   skip websockify "websockify is not installed (apt-get install websockify)"
 elif [ ! -x "$WST" ]; then
   skip websockify "websockify is a server only; its client here is the npm wstunnel, which could not be installed"
@@ -198,10 +229,33 @@ fi
 
 # --- Ferry: dev OIDC provider, gateway, ferry connect ---------------------------------------------
 GW_PORT=$((PORT_BASE + 7))
-java -cp "$TEST_CP" dev.ferry.testkit.DevIssuerMain "$W/idp" ferry-bench 3600 >"$W/idp.log" 2>&1 &
-idp=$!
-pids+=($idp)
-if wait_for "$W/idp.log" '^issuer: ' 60 $idp; then
+want ferry || unselected ferry
+want stdio || unselected stdio
+STDIO_BYTES=${BENCH_STDIO_BYTES:-$BYTES}
+stdio_measure() { # stdio_measure RUN GATEWAY_PID CLIENT_PID (exec COMMAND... | port PORT)
+  # One run of BenchStdioMain; CLIENT_PID: `ferry connect`'s for a port, empty for exec (then the
+  # command's own process is the client).
+  local run=$1 server=$2 client=$3
+  shift 3
+  log "measuring $run ($STDIO_BYTES bytes per transfer)"
+  mkdir -p "$R/stdio-runs"
+  if ! FERRY_TOKEN=$(cat "$W/idp/alice.token") timeout "$LIMIT" java -Dbench.serverPids="$server" \
+    -Dbench.clientPids="$client" -Dbench.clkTck="$CLK_TCK" -cp "$BENCH_CP" \
+    dev.ferry.bench.BenchStdioMain measure "$R/stdio-runs/$run.txt" "$STDIO_BYTES" "$@" \
+    >"$W/$run.log" 2>&1; then
+    rm -f "$R/stdio-runs/$run.txt"
+    log "$run failed or ran over ${LIMIT} s: $(tail -3 "$W/$run.log" | tr '\n' ' ')"
+  fi
+}
+idp=
+if want ferry || want capacity || want stdio; then
+  java -cp "$TEST_CP" dev.ferry.testkit.DevIssuerMain "$W/idp" ferry-bench 3600 >"$W/idp.log" 2>&1 &
+  idp=$!
+  pids+=($idp)
+fi
+if [ -z "$idp" ]; then
+  : # none of ferry, capacity, stdio selected
+elif wait_for "$W/idp.log" '^issuer: ' 60 $idp; then
   # Warm the provider up: the gateway fetches discovery and keys with 5 s timeouts and, after a
   # failure, waits 30 s before it tries again; a cold provider JVM on a loaded machine can be that
   # slow to answer its first requests.
@@ -242,42 +296,89 @@ CONF
       log "ferry connect, try $try: $(tail -1 "$W/connect.log")"
       sleep 31 # the gateway's cool-down after a failed discovery
     done
-    if grep -qE '^forwarding 127\.0\.0\.1:[0-9]+ -> bench' "$W/connect.log"; then
-      measure ferry "$(sed -nE 's/^forwarding 127\.0\.0\.1:([0-9]+) -> bench.*/\1/p' "$W/connect.log")" \
-        $gw $gw,$fc $gw
+    FC_PORT=$(sed -nE 's/^forwarding 127\.0\.0\.1:([0-9]+) -> bench.*/\1/p' "$W/connect.log")
+    if ! want ferry; then
+      :
+    elif [ -n "$FC_PORT" ]; then
+      measure ferry "$FC_PORT" $gw $gw,$fc $gw
     else
       skip ferry "ferry connect did not start: $(tail -1 "$W/connect.log")"
     fi
+    # ferry stdio: one process per run, its own tunnel to the same gateway and target; each round
+    # also runs `ferry connect` through the same driver (over its socket) and any other jars'
+    # stdio (BENCH_STDIO_JARS), alternating, since the machine's noise moves between minutes.
+    if want stdio; then
+      run=0 stdio_log=/dev/null
+      declare -A xgw=() # another build's stdio talks to that build's gateway
+      for jar in ${BENCH_STDIO_JARS:-}; do
+        x=$(basename "$jar" .jar)
+        sed "s|^  file: .*|  file: $W/audit-$x.jsonl|" "$W/gateway.yaml" >"$W/gateway-$x.yaml"
+        java -jar "$jar" gateway --config "$W/gateway-$x.yaml" --port 0 >"$W/gateway-$x.log" 2>&1 &
+        pids+=($!)
+        xgw[$jar]=$!
+        wait_for "$W/gateway-$x.log" '^ferry gateway listening on http://' 60 $! \
+          || log "the gateway of $jar did not start: $(tail -1 "$W/gateway-$x.log")"
+      done
+      for ((round = 1; round <= ${BENCH_STDIO_ROUNDS:-1}; round++)); do
+        if [ -n "$FC_PORT" ]; then
+          run=$((run + 1))
+          stdio_measure "$(printf %02d $run)-connect" $gw $fc port "$FC_PORT"
+        fi
+        for jar in "$JAR" ${BENCH_STDIO_JARS:-}; do
+          label=stdio url=http://127.0.0.1:$GW_PORT server=$gw
+          if [ "$jar" != "$JAR" ]; then
+            label="stdio-$(basename "$jar" .jar)" server=${xgw[$jar]}
+            url=$(sed -nE 's|^ferry gateway listening on (http://[^ ]+).*|\1|p' \
+              "$W/gateway-$(basename "$jar" .jar).log" | head -1)
+          fi
+          run=$((run + 1))
+          # shellcheck disable=SC2086 # BENCH_STDIO_JAVA_OPTS: several options, e.g. for a profile
+          stdio_measure "$(printf %02d $run)-$label" "$server" "" exec java ${BENCH_STDIO_JAVA_OPTS:-} -jar "$jar" \
+            stdio bench --gateway "$url"
+          [ "$label" = stdio ] && stdio_log="$W/$(printf %02d $run)-stdio.log"
+          [ -f "$R/stdio.txt" ] || [ "$label" != stdio ] \
+            || cp "$R/stdio-runs/$(printf %02d $run)-stdio.txt" "$R/stdio.txt" 2>/dev/null
+        done
+      done
+      [ ${#xgw[@]} -gt 0 ] && stop "${xgw[@]}"
+      [ -f "$R/stdio.txt" ] || skip stdio "ferry stdio failed: $(tail -2 "$stdio_log" | tr '\n' ' ')"
+    fi
     stop $fc
   else
-    skip ferry "the gateway did not start: $(tail -1 "$W/gateway.log")"
+    want ferry && skip ferry "the gateway did not start: $(tail -1 "$W/gateway.log")"
+    want stdio && skip stdio "the gateway did not start: $(tail -1 "$W/gateway.log")"
   fi
   stop $gw
-  # Capacity: a fresh gateway with a 1 GiB heap, tunnels opened by the client core directly
-  # (BenchCapacityMain says why), each carried to SESSION (authorized, target connected), idle.
-  CAP_PORT=$((PORT_BASE + 8))
-  java -Xmx1g -jar "$JAR" gateway --config "$W/gateway.yaml" --port "$CAP_PORT" >"$W/gateway-cap.log" 2>&1 &
-  gc=$!
-  pids+=($gc)
-  if [ -f "$R/ferry.txt" ] && wait_for "$W/gateway-cap.log" '^ferry gateway listening on http://' 60 $gc; then
-    log "capacity: up to $CAP_MAX tunnels on one gateway (-Xmx1g) within $CAP_S s"
-    if timeout $((CAP_S + 120)) java -Dbench.jvmPid=$gc -cp "$CORE_CP" dev.ferry.bench.BenchCapacityMain \
-      "http://127.0.0.1:$CAP_PORT" bench "$W/idp/alice.token" "$CAP_MAX" "$CAP_S" "$R/capacity.txt" \
-      >"$W/capacity.log" 2>&1; then
-      cat "$R/capacity.txt" >>"$R/ferry.txt"
-      EMFILE=$(grep -c 'Too many open files' "$W/gateway-cap.log")
-      CAP_NOTE="- Ferry's capacity: $(sed -n 's/^capacity_tunnels=//p' "$R/capacity.txt") of $CAP_MAX tunnels held by one gateway (-Xmx1g, open files limit $(ulimit -n)) after $(sed -n 's/^capacity_seconds=//p' "$R/capacity.txt") s; heap in use after a full GC $(sed -n 's/^capacity_heap_used_mib=//p' "$R/capacity.txt") MiB, PSS $(sed -n 's/^capacity_pss_mib=//p' "$R/capacity.txt") MiB; first failure: $(sed -n 's/^capacity_failure=//p' "$R/capacity.txt")$([ "$EMFILE" -gt 0 ] && echo " (the gateway logged 'Too many open files' $EMFILE times)")"
-    else
-      CAP_NOTE="- Ferry's capacity: not measured — the capacity client failed: $(tail -1 "$W/capacity.log")"
-    fi
+  if ! want capacity; then
+    CAP_NOTE="- Ferry's capacity: not selected (BENCH_PATHS=$PATHS)"
   else
-    CAP_NOTE="- Ferry's capacity: not measured — the second gateway did not start: $(tail -1 "$W/gateway-cap.log")"
+    # Capacity: a fresh gateway with a 1 GiB heap, tunnels opened by the client core directly
+    # (BenchCapacityMain says why), each carried to SESSION (authorized, target connected), idle.
+    CAP_PORT=$((PORT_BASE + 8))
+    java -Xmx1g -jar "$JAR" gateway --config "$W/gateway.yaml" --port "$CAP_PORT" >"$W/gateway-cap.log" 2>&1 &
+    gc=$!
+    pids+=($gc)
+    if { ! want ferry || [ -f "$R/ferry.txt" ]; } && wait_for "$W/gateway-cap.log" '^ferry gateway listening on http://' 60 $gc; then
+      log "capacity: up to $CAP_MAX tunnels on one gateway (-Xmx1g) within $CAP_S s"
+      if timeout $((CAP_S + 120)) java -Dbench.jvmPid=$gc -cp "$CORE_CP" dev.ferry.bench.BenchCapacityMain \
+        "http://127.0.0.1:$CAP_PORT" bench "$W/idp/alice.token" "$CAP_MAX" "$CAP_S" "$R/capacity.txt" \
+        >"$W/capacity.log" 2>&1; then
+        cat "$R/capacity.txt" >>"$R/ferry.txt"
+        EMFILE=$(grep -c 'Too many open files' "$W/gateway-cap.log")
+        CAP_NOTE="- Ferry's capacity: $(sed -n 's/^capacity_tunnels=//p' "$R/capacity.txt") of $CAP_MAX tunnels held by one gateway (-Xmx1g, open files limit $(ulimit -n)) after $(sed -n 's/^capacity_seconds=//p' "$R/capacity.txt") s; heap in use after a full GC $(sed -n 's/^capacity_heap_used_mib=//p' "$R/capacity.txt") MiB, PSS $(sed -n 's/^capacity_pss_mib=//p' "$R/capacity.txt") MiB; first failure: $(sed -n 's/^capacity_failure=//p' "$R/capacity.txt")$([ "$EMFILE" -gt 0 ] && echo " (the gateway logged 'Too many open files' $EMFILE times)")"
+      else
+        CAP_NOTE="- Ferry's capacity: not measured — the capacity client failed: $(tail -1 "$W/capacity.log")"
+      fi
+    else
+      CAP_NOTE="- Ferry's capacity: not measured — the second gateway did not start: $(tail -1 "$W/gateway-cap.log")"
+    fi
+    stop $gc
   fi
-  stop $gc
 else
-  skip ferry "the dev OIDC provider did not start"
+  want ferry && skip ferry "the dev OIDC provider did not start"
+  want stdio && skip stdio "the dev OIDC provider did not start"
 fi
-stop $idp
+[ -n "$idp" ] && stop $idp
 
 # --- the table ---------------------------------------------------------------------------------
 TABLE=$(java -cp "$BENCH_CP" dev.ferry.bench.BenchClientMain report "$R" \
@@ -285,9 +386,26 @@ TABLE=$(java -cp "$BENCH_CP" dev.ferry.bench.BenchClientMain report "$R" \
 [ -n "${CAP_NOTE:-}" ] && TABLE="$TABLE
 $CAP_NOTE"
 printf '\n%s\n' "$TABLE"
-[ -f "$R/direct.txt" ] && [ -f "$R/ferry.txt" ] || { log "direct or Ferry was not measured"; exit 1; }
+STDIO_TABLE=
+if want stdio; then
+  STDIO_TABLE=$(java -cp "$BENCH_CP" dev.ferry.bench.BenchStdioMain report "$R") || exit 1
+  printf '\nferry stdio (%s bytes per transfer):\n\n%s\n' "$STDIO_BYTES" "$STDIO_TABLE"
+fi
+for p in direct ferry stdio; do
+  # The paths made only of our own code (and the reference) must work, or the run fails.
+  if want $p && [ ! -f "$R/$p.txt" ]; then log "$p was not measured"; exit 1; fi
+done
 
 # --- JMH microbenchmarks (frame codec, masking) -----------------------------------------------
+if ! want jmh; then
+  log "JMH not selected"
+  exit 0
+fi
+if [ "$PATHS" != "$ALL_PATHS" ] && [ $SMOKE = 0 ]; then
+  bash bench/jmh.sh || exit 1
+  log "not all paths selected: docs/PERFORMANCE.md left as it is"
+  exit 0
+fi
 log "JMH: bash bench/jmh.sh$([ $SMOKE = 1 ] && echo ' --smoke')"
 if [ $SMOKE = 1 ]; then
   bash bench/jmh.sh --smoke || exit 1
@@ -346,6 +464,16 @@ JDK=$(java -version 2>&1 | head -1)
   echo
   echo "$TABLE"
   echo
+  if [ -n "$STDIO_TABLE" ]; then
+    echo "\`ferry stdio\` (\`BenchStdioMain\`): one fresh process per stream, as ssh starts it, the load"
+    echo "driven through its standard input and output; one download and one upload of $STDIO_BYTES bytes after"
+    echo "an untimed warm-up of an eighth (at most 64 MiB), and the time from the process's start (JVM, token,"
+    echo "tunnel) to the first byte echoed. \"Ferry (connect)\" is the same driver over the running \`ferry"
+    echo "connect\`'s socket (warm); socat 2 hops is the one-tunnel row above. Medians of the runs listed."
+    echo
+    echo "$STDIO_TABLE"
+    echo
+  fi
   echo "Ratios are Ferry's value divided by the other's: above 1× is better for throughput, below 1× is"
   echo "better for times. The best peer is chosen per row among socat, websockify and wstunnel."
   echo
@@ -367,6 +495,9 @@ JDK=$(java -version 2>&1 | head -1)
   echo "java -cp target/test-classes:\$(cat target/test-classpath.txt) dev.ferry.testkit.DevIssuerMain IDP ferry-bench"
   echo "java -jar target/ferry.jar gateway --config gateway.yaml --port $GW_PORT"
   echo "FERRY_TOKEN=\$(cat IDP/alice.token) java -jar target/ferry.jar connect bench --port 0 --gateway http://127.0.0.1:$GW_PORT"
+  echo "# ferry stdio: the driver starts the process and talks to the target through its stdin/stdout"
+  echo "FERRY_TOKEN=\$(cat IDP/alice.token) java -cp target/test-classes dev.ferry.bench.BenchStdioMain measure OUT $STDIO_BYTES \\"
+  echo "  exec java -jar target/ferry.jar stdio bench --gateway http://127.0.0.1:$GW_PORT"
   echo "# capacity: a second gateway with a 1 GiB heap, tunnels from the client core"
   echo "java -Xmx1g -jar target/ferry.jar gateway --config gateway.yaml --port $((PORT_BASE + 8))"
   echo "java -Dbench.jvmPid=GATEWAY_PID -cp target/test-classes:target/classes:\$(cat target/test-classpath.txt) \\"

@@ -470,12 +470,12 @@ public final class BenchClientMain {
     return v == null ? null : Double.valueOf(v);
   }
 
-  private static String show(double v) {
+  static String show(double v) {
     return String.format(
         Locale.ROOT, Math.abs(v) >= 100 ? "%.0f" : Math.abs(v) >= 10 ? "%.1f" : "%.2f", v);
   }
 
-  private static String ratio(Double a, Double b) {
+  static String ratio(Double a, Double b) {
     if (a == null || b == null || b <= 0 || a < 0) {
       return "—";
     }
