@@ -29,6 +29,15 @@ final class TunnelResumer {
   static final long FIRST_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   static final long MAX_DELAY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
+  /**
+   * Our own session, with our own token, is unknown where the resume landed: the instance that held
+   * it is gone, or the resume reached another one. The second is a deployment fault an operator can
+   * fix, so say it.
+   */
+  static final String NOT_FOUND_HINT =
+      " (the gateway instance that held it restarted or is gone, or a load balancer without"
+          + " cookie affinity sent the resume to another instance)";
+
   /** How a resume ended; called on the relay's loop. */
   interface Outcome {
     /**
@@ -159,7 +168,13 @@ final class TunnelResumer {
       return;
     }
     if (c instanceof TunnelRefusedException r && !retryable(r.error())) {
-      fail(r.error(), "the gateway refused to resume the tunnel to " + proxy + ": " + r.detail());
+      fail(
+          r.error(),
+          "the gateway refused to resume the tunnel to "
+              + proxy
+              + ": "
+              + r.detail()
+              + (r.error() == TunnelError.SESSION_NOT_FOUND ? NOT_FOUND_HINT : ""));
       return;
     }
     lastError =

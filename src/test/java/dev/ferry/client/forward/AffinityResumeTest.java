@@ -154,7 +154,13 @@ class AffinityResumeTest {
           .untilAsserted(() -> assertThat(rec.resumeFailed).hasSize(n));
     }
     assertThat(rec.resumeFailed)
-        .allSatisfy(d -> assertThat(d).contains("is unknown, has ended or is not yours"));
+        .allSatisfy(
+            d ->
+                assertThat(d)
+                    .contains("is unknown, has ended or is not yours")
+                    .endsWith(
+                        "a load balancer without cookie affinity sent the resume to another"
+                            + " instance)"));
     List<Routed> routed = p.lb().routed();
     assertThat(routed).hasSize(2 * tries);
     for (int i = 0; i < tries; i++) {
