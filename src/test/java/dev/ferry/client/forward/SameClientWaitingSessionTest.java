@@ -1,11 +1,8 @@
 package dev.ferry.client.forward;
 
-import static dev.ferry.testkit.GatewayFixture.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ferry.gateway.config.AccessRule;
-import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.CountingTcpTarget;
 import dev.ferry.testkit.CuttingProxy;
 import dev.ferry.testkit.ForwarderEvents;
@@ -21,7 +18,6 @@ import java.net.Socket;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -74,18 +70,11 @@ class SameClientWaitingSessionTest {
       "a blip at the cap: the same client's new connection is refused, its session resumes")
   void sameClientsNewTunnelDoesNotSupersede() throws Exception {
     try (CountingTcpTarget target = CountingTcpTarget.start()) {
-      Limits oneEach =
-          new Limits(
-                  0, 1, Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(5), false)
-              .withResumeWindow(Duration.ofMinutes(10));
-      GatewayFixture.Running gw =
-          fx.gateway()
-              .proxy("echo", target.address(), oneEach, new AccessRule(Set.of(ALICE), Set.of()))
-              .start();
-      CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-      ForwarderEvents reports = new ForwarderEvents();
-      Forwarder forwarder =
-          fx.forwarder(fx.connectorVia(cutter), "echo", fx.tokens(fx.token(ALICE)), reports);
+      CutAtTheCap scene = CutAtTheCap.start(fx, target);
+      GatewayFixture.Running gw = scene.gw();
+      CuttingProxy cutter = scene.cutter();
+      ForwarderEvents reports = scene.reports();
+      Forwarder forwarder = scene.forwarder();
 
       Random random = new Random(42);
       byte[] before = new byte[PART];

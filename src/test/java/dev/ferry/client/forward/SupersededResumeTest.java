@@ -7,8 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ferry.client.tunnel.ClientInstance;
 import dev.ferry.client.tunnel.TunnelConnector;
-import dev.ferry.gateway.config.AccessRule;
-import dev.ferry.gateway.config.Limits;
 import dev.ferry.testkit.CountingTcpTarget;
 import dev.ferry.testkit.CuttingProxy;
 import dev.ferry.testkit.ForwarderEvents;
@@ -16,7 +14,6 @@ import dev.ferry.testkit.GatewayFixture;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -42,18 +39,11 @@ class SupersededResumeTest {
   @DisplayName("the cut forwarder's resume learns its session was superseded and stops")
   void cutForwarderLearnsItWasSuperseded() throws Exception {
     try (CountingTcpTarget target = CountingTcpTarget.start()) {
-      Limits oneEach =
-          new Limits(
-                  0, 1, Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(5), false)
-              .withResumeWindow(Duration.ofMinutes(10));
-      GatewayFixture.Running gw =
-          fx.gateway()
-              .proxy("echo", target.address(), oneEach, new AccessRule(Set.of(ALICE), Set.of()))
-              .start();
-      CuttingProxy cutter = fx.closeAfter(CuttingProxy.start(gw.port()));
-      ForwarderEvents reports = new ForwarderEvents();
-      Forwarder forwarder =
-          fx.forwarder(fx.connectorVia(cutter), "echo", fx.tokens(fx.token(ALICE)), reports);
+      CutAtTheCap scene = CutAtTheCap.start(fx, target);
+      GatewayFixture.Running gw = scene.gw();
+      CuttingProxy cutter = scene.cutter();
+      ForwarderEvents reports = scene.reports();
+      Forwarder forwarder = scene.forwarder();
       try (Socket app = new Socket()) {
         app.connect(new InetSocketAddress("127.0.0.1", forwarder.port()), 5000);
         app.setSoTimeout(120_000);
